@@ -1,0 +1,127 @@
+//! lucid client x lucid server, in memory.
+
+mod common;
+use common::*;
+use lucid::{suites, Group, Version};
+
+fn exchange_data(c: &mut lucid::ClientConnection, s: &mut lucid::ServerConnection) {
+    c.write_plaintext(b"hello from the client").unwrap();
+    let got = pump(c, s).unwrap();
+    assert!(
+        got.server == b"hello from the client",
+        "server got {} bytes",
+        got.server.len()
+    );
+    let big: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
+    s.write_plaintext(&big).unwrap();
+    let got = pump(c, s).unwrap();
+    assert!(
+        got.client == big,
+        "client got {} of {} bytes",
+        got.client.len(),
+        big.len()
+    );
+}
+
+#[test]
+fn tls13_handshake_completes_and_carries_data() {
+    let ca = TestCa::new("Test CA");
+    let (mut c, mut s, r) = connect(client_config(&ca), server_config(&ca, KeyType::EcdsaP256));
+    r.unwrap();
+    assert!(!c.is_handshaking() && !s.is_handshaking());
+    assert_eq!(c.negotiated().version, Some(Version::Tls13));
+    assert_eq!(c.negotiated().group, Some(Group::X25519MlKem768));
+    exchange_data(&mut c, &mut s);
+}
+
+#[test]
+fn tls13_matrix_of_suites_groups_and_key_types() {
+    let ca = TestCa::new("Matrix CA");
+    for key_type in ALL_KEY_TYPES {
+        let server = server_config(&ca, key_type);
+        for suite in suites::ALL_SUITES
+            .iter()
+            .filter(|s| s.version == Version::Tls13)
+        {
+            for group in suites::ALL_GROUPS {
+                let mut cc = client_config(&ca);
+                cc.suites = vec![suite];
+                cc.groups = vec![*group];
+                let (mut c, mut s, r) = connect(cc, server.clone());
+                r.unwrap_or_else(|e| panic!("{key_type:?} {} {group:?}: {e:?}", suite.name()));
+                assert_eq!(s.negotiated().suite.unwrap().id, suite.id);
+                assert_eq!(s.negotiated().group, Some(*group));
+                exchange_data(&mut c, &mut s);
+            }
+        }
+    }
+}
+
+#[test]
+fn server_asks_for_another_share_with_hello_retry_request() {
+    let ca = TestCa::new("HRR CA");
+    let mut cc = client_config(&ca);
+    cc.groups = vec![Group::X25519, Group::Secp384r1];
+    let mut sc = server_config(&ca, KeyType::EcdsaP256);
+    sc.groups = vec![Group::Secp384r1];
+    let (mut c, mut s, r) = connect(cc, sc);
+    r.unwrap();
+    assert!(c.negotiated().hello_retry);
+    assert_eq!(c.negotiated().group, Some(Group::Secp384r1));
+    exchange_data(&mut c, &mut s);
+}
+
+#[test]
+fn alpn_is_negotiated_in_server_order() {
+    let ca = TestCa::new("ALPN CA");
+    let mut cc = client_config(&ca);
+    cc.alpn = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    let mut sc = server_config(&ca, KeyType::Ed25519);
+    sc.alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let (c, s, r) = connect(cc, sc);
+    r.unwrap();
+    assert_eq!(c.negotiated().alpn.as_deref(), Some(&b"h2"[..]));
+    assert_eq!(s.negotiated().alpn.as_deref(), Some(&b"h2"[..]));
+}
+
+#[test]
+fn alpn_without_overlap_is_no_application_protocol() {
+    let ca = TestCa::new("ALPN CA");
+    let mut cc = client_config(&ca);
+    cc.alpn = vec![b"spdy/1".to_vec()];
+    let mut sc = server_config(&ca, KeyType::EcdsaP256);
+    sc.alpn = vec![b"h2".to_vec()];
+    let (_, _, r) = connect(cc, sc);
+    let (side, err) = r.unwrap_err();
+    assert_eq!(side, "server");
+    assert_eq!(err, lucid::Error::NoApplicationProtocol);
+}
+
+#[test]
+fn key_update_in_both_directions_keeps_data_flowing() {
+    let ca = TestCa::new("KU CA");
+    let (mut c, mut s, r) = connect(client_config(&ca), server_config(&ca, KeyType::EcdsaP256));
+    r.unwrap();
+    c.refresh_traffic_keys(true).unwrap();
+    exchange_data(&mut c, &mut s);
+    s.refresh_traffic_keys(false).unwrap();
+    exchange_data(&mut c, &mut s);
+}
+
+#[test]
+fn close_notify_ends_reading_cleanly_in_both_directions() {
+    let ca = TestCa::new("Close CA");
+    let (mut c, mut s, r) = connect(client_config(&ca), server_config(&ca, KeyType::EcdsaP256));
+    r.unwrap();
+    c.write_plaintext(b"last words").unwrap();
+    c.send_close_notify();
+    let got = pump(&mut c, &mut s).unwrap();
+    assert_eq!(got.server, b"last words");
+    assert!(s.received_close_notify());
+    let mut buf = [0u8; 8];
+    assert_eq!(s.read_plaintext(&mut buf).unwrap(), 0);
+    s.send_close_notify();
+    pump(&mut c, &mut s).unwrap();
+    assert_eq!(c.read_plaintext(&mut buf).unwrap(), 0);
+    assert!(c.write_plaintext(b"more").is_err());
+}
