@@ -232,6 +232,125 @@ impl Event<'_> {
     }
 }
 
+impl Event<'_> {
+    /// For events that are handshake messages on the wire: who sent it and its name as in
+    /// the RFC ("ClientHello", "Finished", ...). Compatibility ChangeCipherSpecs are not part
+    /// of the handshake proper and give `None`, as do checks and derivations.
+    pub fn message(&self) -> Option<(Side, &'static str)> {
+        Some(match self {
+            Event::ClientHello { .. } => (Side::Client, "ClientHello"),
+            Event::HelloRetryRequest { .. } => (Side::Server, "HelloRetryRequest"),
+            Event::ServerHello { .. } => (Side::Server, "ServerHello"),
+            Event::EncryptedExtensions { .. } => (Side::Server, "EncryptedExtensions"),
+            Event::CertificateRequest { .. } => (Side::Server, "CertificateRequest"),
+            Event::Certificate { sender, .. } => (*sender, "Certificate"),
+            Event::ServerKeyExchange { .. } => (Side::Server, "ServerKeyExchange"),
+            Event::ClientKeyExchange { .. } => (Side::Client, "ClientKeyExchange"),
+            Event::CertificateVerify { sender, .. } => (*sender, "CertificateVerify"),
+            Event::ChangeCipherSpec {
+                sender,
+                compatibility: false,
+            } => (*sender, "ChangeCipherSpec"),
+            Event::Finished { sender, .. } => (*sender, "Finished"),
+            _ => return None,
+        })
+    }
+}
+
+/// The kinds of handshake lucid performs, each with its message order: an oracle for tests
+/// and the source of the CLI's sequence diagrams (the flows table idea from s2n-tls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// TLS 1.3 full handshake.
+    Tls13,
+    /// TLS 1.3 with a HelloRetryRequest.
+    Tls13Retry,
+    /// TLS 1.3 with a client certificate.
+    Tls13ClientAuth,
+    /// TLS 1.2 with ECDHE.
+    Tls12Ecdhe,
+    /// TLS 1.2 with RSA key transport.
+    Tls12Rsa,
+    /// TLS 1.2 with ECDHE and a client certificate.
+    Tls12EcdheClientAuth,
+}
+
+impl Flow {
+    /// The handshake messages in wire order, with their senders.
+    pub fn messages(self) -> &'static [(Side, &'static str)] {
+        use Side::{Client as C, Server as S};
+        match self {
+            Flow::Tls13 => &[
+                (C, "ClientHello"),
+                (S, "ServerHello"),
+                (S, "EncryptedExtensions"),
+                (S, "Certificate"),
+                (S, "CertificateVerify"),
+                (S, "Finished"),
+                (C, "Finished"),
+            ],
+            Flow::Tls13Retry => &[
+                (C, "ClientHello"),
+                (S, "HelloRetryRequest"),
+                (C, "ClientHello"),
+                (S, "ServerHello"),
+                (S, "EncryptedExtensions"),
+                (S, "Certificate"),
+                (S, "CertificateVerify"),
+                (S, "Finished"),
+                (C, "Finished"),
+            ],
+            Flow::Tls13ClientAuth => &[
+                (C, "ClientHello"),
+                (S, "ServerHello"),
+                (S, "EncryptedExtensions"),
+                (S, "CertificateRequest"),
+                (S, "Certificate"),
+                (S, "CertificateVerify"),
+                (S, "Finished"),
+                (C, "Certificate"),
+                (C, "CertificateVerify"),
+                (C, "Finished"),
+            ],
+            Flow::Tls12Ecdhe => &[
+                (C, "ClientHello"),
+                (S, "ServerHello"),
+                (S, "Certificate"),
+                (S, "ServerKeyExchange"),
+                (C, "ClientKeyExchange"),
+                (C, "ChangeCipherSpec"),
+                (C, "Finished"),
+                (S, "ChangeCipherSpec"),
+                (S, "Finished"),
+            ],
+            Flow::Tls12Rsa => &[
+                (C, "ClientHello"),
+                (S, "ServerHello"),
+                (S, "Certificate"),
+                (C, "ClientKeyExchange"),
+                (C, "ChangeCipherSpec"),
+                (C, "Finished"),
+                (S, "ChangeCipherSpec"),
+                (S, "Finished"),
+            ],
+            Flow::Tls12EcdheClientAuth => &[
+                (C, "ClientHello"),
+                (S, "ServerHello"),
+                (S, "Certificate"),
+                (S, "ServerKeyExchange"),
+                (S, "CertificateRequest"),
+                (C, "Certificate"),
+                (C, "ClientKeyExchange"),
+                (C, "CertificateVerify"),
+                (C, "ChangeCipherSpec"),
+                (C, "Finished"),
+                (S, "ChangeCipherSpec"),
+                (S, "Finished"),
+            ],
+        }
+    }
+}
+
 /// Receives events. `side` is the side of the connection that emitted the event.
 pub trait Observer: Send + Sync {
     /// Called once per event, in order.
@@ -241,20 +360,29 @@ pub trait Observer: Send + Sync {
 /// An observer that keeps event kinds in memory (handy in tests and tools).
 #[derive(Default)]
 pub struct EventLog {
-    events: std::sync::Mutex<Vec<(Side, String)>>,
+    events: std::sync::Mutex<Vec<(Side, &'static str)>>,
+    messages: std::sync::Mutex<Vec<(Side, &'static str)>>,
 }
 
 impl EventLog {
-    /// The (side, kind) of every event so far.
-    pub fn kinds(&self) -> Vec<(Side, String)> {
+    /// The (emitting side, kind) of every event so far.
+    pub fn kinds(&self) -> Vec<(Side, &'static str)> {
         self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// The handshake messages (sender, name) this observer saw, in order.
+    pub fn messages(&self) -> Vec<(Side, &'static str)> {
+        self.messages.lock().map(|e| e.clone()).unwrap_or_default()
     }
 }
 
 impl Observer for EventLog {
     fn on_event(&self, side: Side, event: &Event<'_>) {
         if let Ok(mut e) = self.events.lock() {
-            e.push((side, event.kind().to_string()));
+            e.push((side, event.kind()));
+        }
+        if let (Some(m), Ok(mut list)) = (event.message(), self.messages.lock()) {
+            list.push(m);
         }
     }
 }

@@ -125,3 +125,80 @@ fn close_notify_ends_reading_cleanly_in_both_directions() {
     assert_eq!(c.read_plaintext(&mut buf).unwrap(), 0);
     assert!(c.write_plaintext(b"more").is_err());
 }
+
+fn observed(
+    cc: &mut lucid::ClientConfig,
+    sc: &mut lucid::ServerConfig,
+) -> (
+    std::sync::Arc<lucid::trace::EventLog>,
+    std::sync::Arc<lucid::trace::EventLog>,
+) {
+    let c = std::sync::Arc::new(lucid::trace::EventLog::default());
+    let s = std::sync::Arc::new(lucid::trace::EventLog::default());
+    cc.observer = Some(c.clone());
+    sc.observer = Some(s.clone());
+    (c, s)
+}
+
+#[test]
+fn each_side_narrates_the_messages_of_its_flow_in_order() {
+    use lucid::trace::Flow;
+    let ca = TestCa::new("Flow CA");
+    let cases: Vec<(
+        Flow,
+        Box<dyn Fn(&mut lucid::ClientConfig, &mut lucid::ServerConfig)>,
+    )> = vec![
+        (Flow::Tls13, Box::new(|_, _| {})),
+        (
+            Flow::Tls13Retry,
+            Box::new(|c, s| {
+                c.groups = vec![Group::X25519, Group::Secp256r1];
+                s.groups = vec![Group::Secp256r1];
+            }),
+        ),
+    ];
+    for (flow, setup) in cases {
+        let mut cc = client_config(&ca);
+        let mut sc = server_config(&ca, KeyType::EcdsaP256);
+        setup(&mut cc, &mut sc);
+        let (client_log, server_log) = observed(&mut cc, &mut sc);
+        let (_, _, r) = connect(cc, sc);
+        r.unwrap();
+        assert_eq!(
+            client_log.messages(),
+            flow.messages(),
+            "client view of {flow:?}"
+        );
+        assert_eq!(
+            server_log.messages(),
+            flow.messages(),
+            "server view of {flow:?}"
+        );
+        let kinds = client_log.kinds();
+        assert_eq!(kinds.last().map(|k| k.1), Some("handshake_complete"));
+    }
+}
+
+#[test]
+fn without_an_observer_no_secret_reaches_anyone_and_with_one_values_are_opt_in() {
+    struct Secrets(std::sync::Mutex<Vec<bool>>);
+    impl lucid::Observer for Secrets {
+        fn on_event(&self, _: lucid::Side, e: &lucid::Event<'_>) {
+            if let lucid::Event::SecretDerived { value, .. } = e {
+                self.0.lock().unwrap().push(value.is_some());
+            }
+        }
+    }
+    let ca = TestCa::new("Secret CA");
+    for show in [false, true] {
+        let seen = std::sync::Arc::new(Secrets(Default::default()));
+        let mut cc = client_config(&ca);
+        cc.observer = Some(seen.clone());
+        cc.trace_secrets = show;
+        let (_, _, r) = connect(cc, server_config(&ca, KeyType::EcdsaP256));
+        r.unwrap();
+        let flags = seen.0.lock().unwrap().clone();
+        assert!(flags.len() >= 4, "secrets narrated: {}", flags.len());
+        assert!(flags.iter().all(|f| *f == show));
+    }
+}

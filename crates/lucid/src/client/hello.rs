@@ -216,7 +216,7 @@ impl ExpectServerHello {
     }
 
     pub(crate) fn handle(
-        mut self: Box<Self>,
+        self: Box<Self>,
         cx: &mut Common,
         msg: Message<'_>,
     ) -> Result<State, Error> {

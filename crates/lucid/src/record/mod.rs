@@ -79,14 +79,6 @@ impl RecordLayer {
         self.decrypter = Some(d);
     }
 
-    pub(crate) fn is_encrypting(&self) -> bool {
-        self.encrypter.is_some()
-    }
-
-    pub(crate) fn is_decrypting(&self) -> bool {
-        self.decrypter.is_some()
-    }
-
     /// True when the sending key has been used for as many records as its AEAD allows
     /// (RFC 8446 §5.5), so a KeyUpdate must come first.
     pub(crate) fn send_key_exhausted(&self) -> bool {
