@@ -38,7 +38,7 @@ pub(crate) fn verify_peer_chain(
     match result {
         Ok(verified) => {
             if cx.tracing() {
-                for c in verified.checks() {
+                for c in &verified.checks() {
                     cx.emit(Event::ChainCheck {
                         check: c.check,
                         passed: c.passed,

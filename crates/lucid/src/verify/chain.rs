@@ -2,7 +2,7 @@
 //! signature checks, with every check recorded for narration.
 
 use rustls_pki_types::{
-    CertificateDer, CertificateRevocationListDer, ServerName, TrustAnchor, UnixTime,
+    CertificateDer, CertificateRevocationListDer, ServerName, UnixTime,
 };
 use webpki::{
     BorrowedCertRevocationList, CertRevocationList, EndEntityCert, KeyUsage, RevocationCheckDepth,
@@ -40,26 +40,34 @@ pub struct ChainCheck {
 /// A chain that passed verification.
 ///
 /// Only this module can build one, so holding a `VerifiedChain` proves the chain was
-/// checked. It carries what narration needs: the checks made and a summary of each
-/// certificate.
+/// checked. Summaries and check descriptions for narration are made on demand, so a
+/// handshake without an observer does not pay for them.
 #[derive(Clone, Debug)]
 pub struct VerifiedChain {
     usage: Usage,
-    checks: Vec<ChainCheck>,
-    certs: Vec<CertSummary>,
     end_entity: CertificateDer<'static>,
+    intermediates: Vec<CertificateDer<'static>>,
+    anchor_subject: Vec<u8>,
+    name: Option<String>,
+    now: UnixTime,
+    crl_count: usize,
 }
 
 impl VerifiedChain {
     /// The checks that were made, in order; all passed.
-    pub fn checks(&self) -> &[ChainCheck] {
-        &self.checks
+    pub fn checks(&self) -> Vec<ChainCheck> {
+        build_checks(self, &self.certs())
     }
 
     /// Summaries of the verified path: end entity first, then the intermediates that
     /// were used, then the trust anchor (whose summary has only a subject).
-    pub fn certs(&self) -> &[CertSummary] {
-        &self.certs
+    pub fn certs(&self) -> Vec<CertSummary> {
+        let mut out: Vec<CertSummary> = std::iter::once(&self.end_entity)
+            .chain(&self.intermediates)
+            .filter_map(|c| summarize(c).ok())
+            .collect();
+        out.push(anchor_summary(&self.anchor_subject));
+        out
     }
 
     /// The end-entity certificate, whose key signs the handshake.
@@ -205,18 +213,17 @@ fn verify_chain(
             .map_err(|e| explain(e, &ctx))?;
     }
 
-    let mut certs = vec![summarize(ee_der)?];
-    for cert in path.intermediate_certificates() {
-        certs.push(summarize(&cert.der())?);
-    }
-    certs.push(anchor_summary(path.anchor()));
-
-    let checks = build_checks(&ctx, &certs);
     Ok(VerifiedChain {
         usage,
-        checks,
-        certs,
         end_entity: ee_der.clone(),
+        intermediates: path
+            .intermediate_certificates()
+            .map(|c| c.der().into_owned())
+            .collect(),
+        anchor_subject: path.anchor().subject.as_ref().to_vec(),
+        name: name.map(|n| n.to_str().into_owned()),
+        now,
+        crl_count: crls.len(),
     })
 }
 
@@ -240,8 +247,8 @@ fn parse_crls<'a>(
 }
 
 /// A trust anchor is only a name and a key: the summary has just the subject.
-fn anchor_summary(anchor: &TrustAnchor<'_>) -> CertSummary {
-    let subject = describe_name(anchor.subject.as_ref());
+fn anchor_summary(subject_der: &[u8]) -> CertSummary {
+    let subject = describe_name(subject_der);
     CertSummary {
         issuer: subject.clone(),
         subject,
@@ -254,7 +261,7 @@ fn anchor_summary(anchor: &TrustAnchor<'_>) -> CertSummary {
 }
 
 /// The checks that passed, with the values narration shows.
-fn build_checks(ctx: &Context<'_>, certs: &[CertSummary]) -> Vec<ChainCheck> {
+fn build_checks(chain: &VerifiedChain, certs: &[CertSummary]) -> Vec<ChainCheck> {
     let passed = |check: &'static str, detail: String| ChainCheck {
         check,
         passed: true,
@@ -275,8 +282,8 @@ fn build_checks(ctx: &Context<'_>, certs: &[CertSummary]) -> Vec<ChainCheck> {
     } else {
         format!(" through {}", path.join(", "))
     };
-    let ee_label = label_of(ctx.chain);
-    let now = format_timestamp(i64::try_from(ctx.now.as_secs()).unwrap_or(i64::MAX));
+    let ee_label = label_of(std::slice::from_ref(&chain.end_entity));
+    let now = format_timestamp(i64::try_from(chain.now.as_secs()).unwrap_or(i64::MAX));
 
     let mut checks = vec![
         passed(
@@ -295,17 +302,17 @@ fn build_checks(ctx: &Context<'_>, certs: &[CertSummary]) -> Vec<ChainCheck> {
             ),
         ),
     ];
-    if let Some(name) = ctx.name {
+    if let Some(name) = &chain.name {
         checks.push(passed(
             "name matches",
             format!(
                 "'{}' matches the certificate's names ({})",
-                name.to_str(),
+                name,
                 ee.names.join(", ")
             ),
         ));
     }
-    checks.push(match ctx.usage {
+    checks.push(match chain.usage {
         Usage::Server => passed(
             "extended key usage serverAuth",
             "the certificate may be used by a TLS server".into(),
@@ -315,12 +322,12 @@ fn build_checks(ctx: &Context<'_>, certs: &[CertSummary]) -> Vec<ChainCheck> {
             "the certificate may be used by a TLS client".into(),
         ),
     });
-    if !ctx.crls.is_empty() {
+    if chain.crl_count > 0 {
         checks.push(passed(
             "revocation (CRL)",
             format!(
                 "no certificate in the chain is listed as revoked in the {} CRL(s) given",
-                ctx.crls.len()
+                chain.crl_count
             ),
         ));
     }

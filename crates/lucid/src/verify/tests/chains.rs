@@ -299,7 +299,8 @@ fn client_refuses_revoked_leaf_and_narrates_the_crl_check_otherwise() {
         &crls,
     )
     .expect("unrevoked leaf verifies");
-    let last = ok.checks().last().unwrap();
+    let checks = ok.checks();
+    let last = checks.last().unwrap();
     assert_eq!(last.check, "revocation (CRL)");
     assert!(last.passed);
 }
