@@ -50,7 +50,6 @@ pub(crate) struct Handshake {
     client_secret: Secret,
     server_secret: Secret,
     offered: Vec<ExtensionType>,
-    compat: bool,
     cert_request: Option<CertificateRequest13>,
     server_chain: Option<VerifiedChain>,
 }
@@ -161,12 +160,25 @@ pub(crate) fn handle_server_hello(
     log_secret(cx, SecretKind::ClientHandshakeTraffic, &client_secret);
     log_secret(cx, SecretKind::ServerHandshakeTraffic, &server_secret);
     cx.set_decrypter(Box::new(protection(suite, &server_secret)?));
+    // RFC 8446 §5.1/§6: from here on every record the client sends, alerts included, goes
+    // under the client handshake key (a plaintext alert would be refused by the server).
+    // In compatibility mode the one CCS goes first, unless it preceded a second ClientHello.
+    if !st.session_id.is_empty() && !cx.facts.hello_retry {
+        cx.send_ccs()?;
+        if cx.tracing() {
+            cx.emit(Event::ChangeCipherSpec {
+                sender: Side::Client,
+                compatibility: true,
+            });
+        }
+    }
+    cx.record
+        .set_encrypter(Box::new(protection(suite, &client_secret)?));
 
     let st = *st;
     Ok(State::Client(ClientState::Tls13(
         Tls13State::ExpectEncryptedExtensions(Box::new(Handshake {
             offered: st.hello.extensions.iter().map(|e| e.ext_type()).collect(),
-            compat: !st.session_id.is_empty(),
             config: st.config,
             server_name: st.server_name,
             suite,
@@ -389,19 +401,8 @@ impl Handshake {
         log_secret(cx, SecretKind::ExporterMaster, &exporter);
         cx.set_decrypter(Box::new(protection(self.suite, &server_app)?));
 
-        // Our flight: compatibility CCS, then under the client handshake key an optional
-        // Certificate + CertificateVerify, then Finished.
-        if self.compat {
-            cx.send_ccs()?;
-            if cx.tracing() {
-                cx.emit(Event::ChangeCipherSpec {
-                    sender: Side::Client,
-                    compatibility: true,
-                });
-            }
-        }
-        cx.record
-            .set_encrypter(Box::new(protection(self.suite, &self.client_secret)?));
+        // Our flight, under the client handshake key (set at ServerHello, after any
+        // compatibility CCS): an optional Certificate + CertificateVerify, then Finished.
         if let Some(req) = self.cert_request.take() {
             send_client_certificate(cx, &self.config, &req, &mut self.transcript)?;
         }
