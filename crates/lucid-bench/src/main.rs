@@ -1,1 +1,811 @@
-fn main() {}
+//! lucid vs rustls 0.23 (aws-lc-rs provider, so both sides use the same crypto), in one
+//! process, in memory, with rounds interleaved (lucid, rustls, lucid, ...) and one counting
+//! global allocator for both.
+//!
+//! Every row is `case  lucid  rustls  lucid/rustls`. For rates (handshakes/s, MB/s) the
+//! ratio is lucid/rustls of rates, so > 1 means lucid is faster; for memory it is
+//! lucid/rustls of bytes, so < 1 means lucid holds less. The ratio is the median of the
+//! per-round ratios; the two value columns are the medians of the per-round values.
+//!
+//! `--quick` runs a few tiny rounds (for the smoke test); the default run takes well
+//! under two minutes on a release build.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::error::Error as StdError;
+use std::io::{self, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    SignatureAlgorithm,
+};
+use rustls::crypto::aws_lc_rs as provider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+
+// ---------------------------------------------------------------------------------------
+// The counting allocator: bytes currently allocated (by Rust code, through this allocator).
+
+struct Counting;
+
+static CURRENT: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            CURRENT.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            CURRENT.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        CURRENT.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            CURRENT.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocated() -> isize {
+    CURRENT.load(Ordering::Relaxed)
+}
+
+type Res<T> = Result<T, Box<dyn StdError>>;
+
+// ---------------------------------------------------------------------------------------
+// PKI: one CA (ECDSA P-256) issuing an ECDSA P-256 and an RSA-2048 leaf for "localhost".
+
+struct Leaf {
+    cert_pem: String,
+    key_pem: String,
+    cert_der: CertificateDer<'static>,
+    key_der: Vec<u8>,
+}
+
+struct Pki {
+    ca_der: CertificateDer<'static>,
+    ecdsa: Leaf,
+    rsa: Leaf,
+}
+
+fn ca_params() -> Res<CertificateParams> {
+    let mut p = CertificateParams::new(Vec::<String>::new())?;
+    p.distinguished_name
+        .push(DnType::CommonName, "lucid-bench CA");
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    Ok(p)
+}
+
+fn make_pki() -> Res<Pki> {
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let ca_cert = ca_params()?.self_signed(&ca_key)?;
+    let issuer = rcgen::Issuer::new(ca_params()?, ca_key);
+    let leaf = |alg: &'static SignatureAlgorithm| -> Res<Leaf> {
+        let key = KeyPair::generate_for(alg)?;
+        let mut p = CertificateParams::new(vec!["localhost".to_string()])?;
+        p.distinguished_name.push(DnType::CommonName, "localhost");
+        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = p.signed_by(&key, &issuer)?;
+        Ok(Leaf {
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+            cert_der: cert.der().clone(),
+            key_der: key.serialize_der(),
+        })
+    };
+    Ok(Pki {
+        ca_der: ca_cert.der().clone(),
+        ecdsa: leaf(&rcgen::PKCS_ECDSA_P256_SHA256)?,
+        rsa: leaf(&rcgen::PKCS_RSA_SHA256)?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Configs. Both sides: exactly one suite, X25519 only, one protocol version, full
+// handshakes only (lucid has no resumption; rustls has tickets and session caches off, as
+// lucid's server sends no tickets).
+
+#[derive(Clone, Copy)]
+enum Proto {
+    Tls13(&'static lucid::Suite, rustls::SupportedCipherSuite),
+    Tls12(&'static lucid::Suite, rustls::SupportedCipherSuite),
+}
+
+struct Configs {
+    proto: Proto,
+    lucid_client: Arc<lucid::ClientConfig>,
+    lucid_server: Arc<lucid::ServerConfig>,
+    rustls_client: Arc<rustls::ClientConfig>,
+    rustls_server: Arc<rustls::ServerConfig>,
+}
+
+fn configs(pki: &Pki, leaf: &Leaf, proto: Proto) -> Res<Configs> {
+    let (lsuite, rsuite, lver, rver) = match proto {
+        Proto::Tls13(l, r) => (l, r, lucid::Version::Tls13, &rustls::version::TLS13),
+        Proto::Tls12(l, r) => (l, r, lucid::Version::Tls12, &rustls::version::TLS12),
+    };
+
+    let mut roots = lucid::RootStore::empty();
+    roots.add_der(&pki.ca_der)?;
+    let mut lc = lucid::ClientConfig::new(roots);
+    lc.suites = vec![lsuite];
+    lc.groups = vec![lucid::Group::X25519];
+    lc.versions = vec![lver];
+    let ck = lucid::CertifiedKey::from_pem(leaf.cert_pem.as_bytes(), leaf.key_pem.as_bytes())?;
+    let mut ls = lucid::ServerConfig::new(ck);
+    ls.suites = vec![lsuite];
+    ls.groups = vec![lucid::Group::X25519];
+    ls.versions = vec![lver];
+
+    let prov = Arc::new(rustls::crypto::CryptoProvider {
+        cipher_suites: vec![rsuite],
+        kx_groups: vec![provider::kx_group::X25519],
+        ..provider::default_provider()
+    });
+    let mut rroots = rustls::RootCertStore::empty();
+    rroots.add(pki.ca_der.clone())?;
+    let mut rc = rustls::ClientConfig::builder_with_provider(prov.clone())
+        .with_protocol_versions(&[rver])?
+        .with_root_certificates(rroots)
+        .with_no_client_auth();
+    rc.resumption = rustls::client::Resumption::disabled();
+    let mut rs = rustls::ServerConfig::builder_with_provider(prov)
+        .with_protocol_versions(&[rver])?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.cert_der.clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key_der.clone())),
+        )?;
+    rs.send_tls13_tickets = 0;
+    rs.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+
+    Ok(Configs {
+        proto,
+        lucid_client: lc.build()?,
+        lucid_server: ls.build()?,
+        rustls_client: Arc::new(rc),
+        rustls_server: Arc::new(rs),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Moving bytes. Both libraries go through the same intermediate Vec: the sender's bytes
+// are taken into it, the receiver is fed from it.
+
+fn l_take(conn: &mut lucid::Connection, out: &mut Vec<u8>) {
+    let pending = conn.pending_tls();
+    let n = pending.len();
+    out.extend_from_slice(pending);
+    conn.consume_tls(n);
+}
+
+/// Feeds all of `data`, processing as it goes; plaintext is read into `pt` (its byte count
+/// returned).
+fn l_give(conn: &mut lucid::Connection, data: &[u8], pt: &mut [u8]) -> Res<usize> {
+    let mut pos = 0;
+    let mut got = 0;
+    while pos < data.len() {
+        let n = conn.feed_tls(&data[pos..]);
+        pos += n;
+        conn.process_new_packets()?;
+        let mut read = 0;
+        loop {
+            match conn.read_plaintext(pt) {
+                Ok(0) => break,
+                Ok(k) => read += k,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        got += read;
+        if n == 0 && read == 0 {
+            return Err("lucid took no bytes and produced no plaintext".into());
+        }
+    }
+    Ok(got)
+}
+
+fn r_take(conn: &mut rustls::Connection, out: &mut Vec<u8>) -> Res<()> {
+    while conn.wants_write() {
+        conn.write_tls(out)?;
+    }
+    Ok(())
+}
+
+fn r_give(conn: &mut rustls::Connection, data: &[u8], pt: &mut [u8]) -> Res<usize> {
+    let mut rd = data;
+    let mut got = 0;
+    while !rd.is_empty() {
+        conn.read_tls(&mut rd)?;
+        conn.process_new_packets()?;
+        loop {
+            match conn.reader().read(pt) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(got)
+}
+
+/// Scratch buffers, allocated once, outside any measurement.
+struct Scratch {
+    wire: Vec<u8>,
+    pt: Vec<u8>,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            wire: Vec::with_capacity(1 << 16),
+            pt: vec![0u8; 1 << 16],
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Handshakes. Returns the established pair and the time spent in server calls.
+
+fn l_handshake(
+    cfg: &Configs,
+    sc: &mut Scratch,
+) -> Res<(lucid::ClientConnection, lucid::ServerConnection, Duration)> {
+    let t = Instant::now();
+    let mut s = lucid::ServerConnection::new(cfg.lucid_server.clone())?;
+    let mut server = t.elapsed();
+    let mut c = lucid::ClientConnection::new(cfg.lucid_client.clone(), "localhost")?;
+    for _ in 0..100 {
+        sc.wire.clear();
+        l_take(&mut c, &mut sc.wire);
+        let c_sent = !sc.wire.is_empty();
+        if c_sent {
+            let t = Instant::now();
+            l_give(&mut s, &sc.wire, &mut sc.pt)?;
+            server += t.elapsed();
+        }
+        sc.wire.clear();
+        let t = Instant::now();
+        l_take(&mut s, &mut sc.wire);
+        server += t.elapsed();
+        let s_sent = !sc.wire.is_empty();
+        if s_sent {
+            l_give(&mut c, &sc.wire, &mut sc.pt)?;
+        }
+        if !c_sent && !s_sent {
+            if c.is_handshaking() || s.is_handshaking() {
+                return Err("lucid handshake stalled".into());
+            }
+            return Ok((c, s, server));
+        }
+    }
+    Err("lucid handshake did not finish".into())
+}
+
+fn r_handshake(
+    cfg: &Configs,
+    sc: &mut Scratch,
+) -> Res<(rustls::Connection, rustls::Connection, Duration)> {
+    let t = Instant::now();
+    let mut s: rustls::Connection =
+        rustls::ServerConnection::new(cfg.rustls_server.clone())?.into();
+    let mut server = t.elapsed();
+    let mut c: rustls::Connection = rustls::ClientConnection::new(
+        cfg.rustls_client.clone(),
+        ServerName::try_from("localhost")?,
+    )?
+    .into();
+    for _ in 0..100 {
+        sc.wire.clear();
+        r_take(&mut c, &mut sc.wire)?;
+        let c_sent = !sc.wire.is_empty();
+        if c_sent {
+            let t = Instant::now();
+            r_give(&mut s, &sc.wire, &mut sc.pt)?;
+            server += t.elapsed();
+        }
+        sc.wire.clear();
+        let t = Instant::now();
+        r_take(&mut s, &mut sc.wire)?;
+        server += t.elapsed();
+        let s_sent = !sc.wire.is_empty();
+        if s_sent {
+            r_give(&mut c, &sc.wire, &mut sc.pt)?;
+        }
+        if !c_sent && !s_sent {
+            if c.is_handshaking() || s.is_handshaking() {
+                return Err("rustls handshake stalled".into());
+            }
+            return Ok((c, s, server));
+        }
+    }
+    Err("rustls handshake did not finish".into())
+}
+
+/// `n` full handshakes; returns (whole-pair time, server-call time). Dropping the server
+/// connection counts as a server call; both drops count for the pair.
+fn l_handshakes(cfg: &Configs, sc: &mut Scratch, n: usize) -> Res<(Duration, Duration)> {
+    let start = Instant::now();
+    let mut server = Duration::ZERO;
+    for _ in 0..n {
+        let (c, s, st) = l_handshake(cfg, sc)?;
+        let t = Instant::now();
+        drop(s);
+        server += st + t.elapsed();
+        drop(c);
+    }
+    Ok((start.elapsed(), server))
+}
+
+fn r_handshakes(cfg: &Configs, sc: &mut Scratch, n: usize) -> Res<(Duration, Duration)> {
+    let start = Instant::now();
+    let mut server = Duration::ZERO;
+    for _ in 0..n {
+        let (c, s, st) = r_handshake(cfg, sc)?;
+        let t = Instant::now();
+        drop(s);
+        server += st + t.elapsed();
+        drop(c);
+    }
+    Ok((start.elapsed(), server))
+}
+
+/// One handshake on each side, checking both negotiated exactly the intended version,
+/// suite and group (so the comparison is like for like).
+fn check(cfg: &Configs, sc: &mut Scratch) -> Res<()> {
+    let (lsuite, rsuite, lver, rver) = match cfg.proto {
+        Proto::Tls13(l, r) => (
+            l,
+            r,
+            lucid::Version::Tls13,
+            rustls::ProtocolVersion::TLSv1_3,
+        ),
+        Proto::Tls12(l, r) => (
+            l,
+            r,
+            lucid::Version::Tls12,
+            rustls::ProtocolVersion::TLSv1_2,
+        ),
+    };
+    let (c, s, _) = l_handshake(cfg, sc)?;
+    for n in [c.negotiated(), s.negotiated()] {
+        if n.version != Some(lver)
+            || n.suite.map(|s| s.id) != Some(lsuite.id)
+            || n.group != Some(lucid::Group::X25519)
+        {
+            return Err(format!(
+                "lucid negotiated {:?} {:?} {:?}, not {lver:?} {} X25519",
+                n.version,
+                n.suite.map(|s| s.name()),
+                n.group,
+                lsuite.name()
+            )
+            .into());
+        }
+    }
+    let (c, s, _) = r_handshake(cfg, sc)?;
+    for n in [&c, &s] {
+        let ok = n.protocol_version() == Some(rver)
+            && n.negotiated_cipher_suite() == Some(rsuite)
+            && n.negotiated_key_exchange_group().map(|g| g.name())
+                == Some(rustls::NamedGroup::X25519);
+        if !ok {
+            return Err(format!(
+                "rustls negotiated {:?} {:?}, not {rver:?} {:?} X25519",
+                n.protocol_version(),
+                n.negotiated_cipher_suite(),
+                rsuite
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Bulk data, client -> server, 16 KiB writes (one full record each).
+
+const CHUNK: usize = 16384;
+
+/// Time to write `records` chunks and take the TLS bytes (discarded).
+fn l_send(
+    c: &mut lucid::Connection,
+    sc: &mut Scratch,
+    chunk: &[u8],
+    records: usize,
+) -> Res<Duration> {
+    let t = Instant::now();
+    for _ in 0..records {
+        c.write_plaintext(chunk)?;
+        l_take(c, &mut sc.wire);
+        sc.wire.clear();
+    }
+    Ok(t.elapsed())
+}
+
+fn r_send(
+    c: &mut rustls::Connection,
+    sc: &mut Scratch,
+    chunk: &[u8],
+    records: usize,
+) -> Res<Duration> {
+    let t = Instant::now();
+    for _ in 0..records {
+        c.writer().write_all(chunk)?;
+        r_take(c, &mut sc.wire)?;
+        sc.wire.clear();
+    }
+    Ok(t.elapsed())
+}
+
+/// Produces `records` records (untimed), then times feeding, processing and reading them.
+fn l_receive(
+    c: &mut lucid::Connection,
+    s: &mut lucid::Connection,
+    sc: &mut Scratch,
+    chunk: &[u8],
+    records: usize,
+    wire: &mut Vec<u8>,
+) -> Res<Duration> {
+    wire.clear();
+    for _ in 0..records {
+        c.write_plaintext(chunk)?;
+        l_take(c, wire);
+    }
+    let t = Instant::now();
+    let got = l_give(s, wire, &mut sc.pt)?;
+    let d = t.elapsed();
+    if got != records * chunk.len() {
+        return Err(format!("lucid received {got} bytes of {}", records * chunk.len()).into());
+    }
+    Ok(d)
+}
+
+fn r_receive(
+    c: &mut rustls::Connection,
+    s: &mut rustls::Connection,
+    sc: &mut Scratch,
+    chunk: &[u8],
+    records: usize,
+    wire: &mut Vec<u8>,
+) -> Res<Duration> {
+    wire.clear();
+    for _ in 0..records {
+        c.writer().write_all(chunk)?;
+        r_take(c, wire)?;
+    }
+    let t = Instant::now();
+    let got = r_give(s, wire, &mut sc.pt)?;
+    let d = t.elapsed();
+    if got != records * chunk.len() {
+        return Err(format!("rustls received {got} bytes of {}", records * chunk.len()).into());
+    }
+    Ok(d)
+}
+
+// ---------------------------------------------------------------------------------------
+// Results.
+
+#[derive(Clone, Copy)]
+enum Unit {
+    HandshakesPerSec,
+    MegabytesPerSec,
+    Bytes,
+}
+
+impl Unit {
+    fn fmt(self, v: f64) -> String {
+        match self {
+            Unit::HandshakesPerSec => format!("{v:.1} hs/s"),
+            Unit::MegabytesPerSec => format!("{v:.1} MB/s"),
+            Unit::Bytes => format!("{v:.0} B"),
+        }
+    }
+}
+
+/// Per-round values of one case (rates or bytes).
+struct Samples {
+    lucid: Vec<f64>,
+    rustls: Vec<f64>,
+}
+
+impl Samples {
+    fn new() -> Self {
+        Samples {
+            lucid: Vec::new(),
+            rustls: Vec::new(),
+        }
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = s.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+fn print_row(case: &str, unit: Unit, s: &Samples) {
+    let ratios: Vec<f64> = s.lucid.iter().zip(&s.rustls).map(|(l, r)| l / r).collect();
+    println!(
+        "{case:<34} {:>14} {:>14} {:>8.3}",
+        unit.fmt(median(&s.lucid)),
+        unit.fmt(median(&s.rustls)),
+        median(&ratios)
+    );
+}
+
+fn print_na(case: &str, unit: Unit, rustls: Option<f64>, why: &str) {
+    let r = rustls.map_or("n/a".to_string(), |v| unit.fmt(v));
+    println!(
+        "{case:<34} {:>14} {r:>14} {:>8}   # lucid: {why}",
+        "n/a", "n/a"
+    );
+}
+
+fn rate(count: usize, d: Duration) -> f64 {
+    count as f64 / d.as_secs_f64().max(1e-12)
+}
+
+fn mb_rate(bytes: usize, d: Duration) -> f64 {
+    bytes as f64 / 1e6 / d.as_secs_f64().max(1e-12)
+}
+
+struct Plan {
+    rounds: usize,
+    handshakes: usize,
+    records: usize,
+    memory_rounds: usize,
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases.
+
+/// One handshake case measured once per round; yields the `-pair` and `-server` rows from
+/// the same handshakes.
+fn handshake_case(name: &str, cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()> {
+    // Warm-up (also checks both sides work and negotiate the same thing).
+    check(cfg, sc)?;
+    l_handshakes(cfg, sc, 1)?;
+    r_handshakes(cfg, sc, 1)?;
+    let mut pair = Samples::new();
+    let mut server = Samples::new();
+    for _ in 0..plan.rounds {
+        let (lp, ls) = l_handshakes(cfg, sc, plan.handshakes)?;
+        let (rp, rs) = r_handshakes(cfg, sc, plan.handshakes)?;
+        pair.lucid.push(rate(plan.handshakes, lp));
+        pair.rustls.push(rate(plan.handshakes, rp));
+        server.lucid.push(rate(plan.handshakes, ls));
+        server.rustls.push(rate(plan.handshakes, rs));
+    }
+    print_row(&format!("{name}-pair"), Unit::HandshakesPerSec, &pair);
+    print_row(&format!("{name}-server"), Unit::HandshakesPerSec, &server);
+    Ok(())
+}
+
+/// TLS 1.2: only the pair row. If lucid's TLS 1.2 engine fails (error or panic), prints
+/// n/a for lucid and still measures rustls.
+fn tls12_case(name: &str, cfg: Res<Configs>, plan: &Plan, sc: &mut Scratch) -> Res<()> {
+    let cfg = match cfg {
+        Ok(c) => c,
+        Err(e) => {
+            print_na(name, Unit::HandshakesPerSec, None, &format!("config: {e}"));
+            return Ok(());
+        }
+    };
+    let probe = catch_unwind(AssertUnwindSafe(|| {
+        check(&cfg, sc).map_err(|e| e.to_string())
+    }));
+    let lucid_err = match probe {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(_) => Some("panicked".to_string()),
+    };
+    r_handshakes(&cfg, sc, 1)?;
+    if let Some(why) = lucid_err {
+        let mut r = Vec::new();
+        for _ in 0..plan.rounds {
+            let (rp, _) = r_handshakes(&cfg, sc, plan.handshakes)?;
+            r.push(rate(plan.handshakes, rp));
+        }
+        print_na(name, Unit::HandshakesPerSec, Some(median(&r)), &why);
+        return Ok(());
+    }
+    let mut pair = Samples::new();
+    for _ in 0..plan.rounds {
+        let l = catch_unwind(AssertUnwindSafe(|| {
+            l_handshakes(&cfg, sc, plan.handshakes).map_err(|e| e.to_string())
+        }));
+        let (lp, _) = match l {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                print_na(name, Unit::HandshakesPerSec, None, &e);
+                return Ok(());
+            }
+            Err(_) => {
+                print_na(name, Unit::HandshakesPerSec, None, "panicked");
+                return Ok(());
+            }
+        };
+        let (rp, _) = r_handshakes(&cfg, sc, plan.handshakes)?;
+        pair.lucid.push(rate(plan.handshakes, lp));
+        pair.rustls.push(rate(plan.handshakes, rp));
+    }
+    print_row(name, Unit::HandshakesPerSec, &pair);
+    Ok(())
+}
+
+fn bulk_case(name: &str, cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()> {
+    let chunk = vec![0x5au8; CHUNK];
+    let bytes = plan.records * CHUNK;
+    check(cfg, sc)?;
+    let (mut lc, mut ls, _) = l_handshake(cfg, sc)?;
+    let (mut rc, mut rs, _) = r_handshake(cfg, sc)?;
+    let mut wire = Vec::with_capacity(plan.records * (CHUNK + 64));
+
+    // Separate connection pairs are not needed: send discards its bytes, so it runs on the
+    // second pair, and receive keeps the first pair's sequence numbers in step.
+    let (mut lc2, _ls2, _) = l_handshake(cfg, sc)?;
+    let (mut rc2, _rs2, _) = r_handshake(cfg, sc)?;
+
+    // Warm-up.
+    l_send(&mut lc2, sc, &chunk, 4)?;
+    r_send(&mut rc2, sc, &chunk, 4)?;
+    l_receive(&mut lc, &mut ls, sc, &chunk, 4, &mut wire)?;
+    r_receive(&mut rc, &mut rs, sc, &chunk, 4, &mut wire)?;
+
+    let mut send = Samples::new();
+    let mut recv = Samples::new();
+    for _ in 0..plan.rounds {
+        let l = l_send(&mut lc2, sc, &chunk, plan.records)?;
+        let r = r_send(&mut rc2, sc, &chunk, plan.records)?;
+        send.lucid.push(mb_rate(bytes, l));
+        send.rustls.push(mb_rate(bytes, r));
+    }
+    for _ in 0..plan.rounds {
+        let l = l_receive(&mut lc, &mut ls, sc, &chunk, plan.records, &mut wire)?;
+        let r = r_receive(&mut rc, &mut rs, sc, &chunk, plan.records, &mut wire)?;
+        recv.lucid.push(mb_rate(bytes, l));
+        recv.rustls.push(mb_rate(bytes, r));
+    }
+    print_row(&format!("{name}-send"), Unit::MegabytesPerSec, &send);
+    print_row(&format!("{name}-receive"), Unit::MegabytesPerSec, &recv);
+    Ok(())
+}
+
+/// Heap bytes held by an established pair: counter after establishing (and, for lucid,
+/// `shrink_buffers()` on both sides) minus counter before creating the connections.
+fn memory_case(cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()> {
+    let mut s = Samples::new();
+    for _ in 0..plan.memory_rounds {
+        let before = allocated();
+        let (mut c, mut sv, _) = l_handshake(cfg, sc)?;
+        c.shrink_buffers();
+        sv.shrink_buffers();
+        let l = allocated() - before;
+        drop((c, sv));
+
+        let before = allocated();
+        let (c, sv, _) = r_handshake(cfg, sc)?;
+        let r = allocated() - before;
+        drop((c, sv));
+
+        s.lucid.push(l as f64);
+        s.rustls.push(r as f64);
+    }
+    print_row("memory-idle-pair", Unit::Bytes, &s);
+    Ok(())
+}
+
+fn main() -> Res<()> {
+    let quick = std::env::args().skip(1).any(|a| a == "--quick");
+    let plan = if quick {
+        Plan {
+            rounds: 3,
+            handshakes: 2,
+            records: 8,
+            memory_rounds: 3,
+        }
+    } else {
+        Plan {
+            rounds: 10,
+            handshakes: 30,
+            records: 512,
+            memory_rounds: 10,
+        }
+    };
+
+    let pki = make_pki()?;
+    let mut sc = Scratch::new();
+    let aes13 = Proto::Tls13(
+        &lucid::suites::TLS_AES_128_GCM_SHA256,
+        provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
+    );
+    let chacha13 = Proto::Tls13(
+        &lucid::suites::TLS_CHACHA20_POLY1305_SHA256,
+        provider::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+    );
+    let ecdsa13 = configs(&pki, &pki.ecdsa, aes13)?;
+    let rsa13 = configs(&pki, &pki.rsa, aes13)?;
+    let chacha_cfg = configs(&pki, &pki.ecdsa, chacha13)?;
+
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "# lucid-bench{}: lucid vs rustls {} (aws-lc-rs provider), in memory, one process",
+        if quick { " --quick" } else { "" },
+        "0.23"
+    );
+    println!(
+        "# N = {} rounds per case, interleaved lucid, rustls, lucid, ...; {} handshakes or {} x {} B records per side per round",
+        plan.rounds, plan.handshakes, plan.records, CHUNK
+    );
+    println!(
+        "# machine: {cores} cores{}; all figures are medians over rounds (ratio = median of per-round ratios)",
+        if cfg!(debug_assertions) { ", DEBUG build" } else { "" }
+    );
+    println!("# ratio: rates lucid/rustls (>1 = lucid faster); memory bytes lucid/rustls (<1 = lucid smaller)");
+    println!("# handshakes: full, X25519, TLS_AES_128_GCM_SHA256; -pair and -server rows come from the same handshakes");
+    println!("# MB = 10^6 bytes; memory counts Rust-heap bytes only (aws-lc's own C allocations are not seen)");
+    println!(
+        "{:<34} {:>14} {:>14} {:>8}",
+        "case", "lucid", "rustls", "lucid/rustls"
+    );
+
+    handshake_case("handshake-tls13-ecdsa", &ecdsa13, &plan, &mut sc)?;
+    handshake_case("handshake-tls13-rsa", &rsa13, &plan, &mut sc)?;
+    bulk_case("bulk-aes128gcm", &ecdsa13, &plan, &mut sc)?;
+    bulk_case("bulk-chacha20", &chacha_cfg, &plan, &mut sc)?;
+    memory_case(&ecdsa13, &plan, &mut sc)?;
+
+    let tls12_ecdsa = configs(
+        &pki,
+        &pki.ecdsa,
+        Proto::Tls12(
+            &lucid::suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            provider::cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ),
+    );
+    tls12_case(
+        "handshake-tls12-ecdhe-ecdsa-pair",
+        tls12_ecdsa,
+        &plan,
+        &mut sc,
+    )?;
+    let tls12_rsa = configs(
+        &pki,
+        &pki.rsa,
+        Proto::Tls12(
+            &lucid::suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            provider::cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ),
+    );
+    tls12_case("handshake-tls12-ecdhe-rsa-pair", tls12_rsa, &plan, &mut sc)?;
+    Ok(())
+}

@@ -81,6 +81,9 @@ pub(crate) struct Common {
     pub tickets: Vec<SessionTicket>,
     /// Counts decrypter changes, so a message spanning a key change can be caught.
     pub rx_epoch: u32,
+    /// Client: a certificate was requested and an empty one was sent, so a following
+    /// refusal is explained as a missing client certificate.
+    pub sent_empty_certificate: bool,
 }
 
 impl Common {
@@ -100,6 +103,7 @@ impl Common {
             handshake_done: false,
             tickets: Vec::new(),
             rx_epoch: 0,
+            sent_empty_certificate: false,
         }
     }
 

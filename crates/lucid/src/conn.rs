@@ -301,6 +301,11 @@ impl Connection {
             return Ok(());
         }
         self.state = None;
+        let cert_refusal = description == AlertDescription::CERTIFICATE_REQUIRED
+            || description == AlertDescription::HANDSHAKE_FAILURE;
+        if self.common.sent_empty_certificate && cert_refusal {
+            return Err(Error::ServerRequiresCertificate);
+        }
         Err(Error::PeerAlert(description))
     }
 

@@ -45,8 +45,12 @@ pub enum Error {
     RecordOverflow,
     /// The peer closed the connection with a fatal alert.
     PeerAlert(AlertDescription),
-    /// The server required a client certificate and none was sent.
-    CertificateRequired,
+    /// The server required a client certificate and none was sent (the alert is
+    /// certificate_required in TLS 1.3, handshake_failure in TLS 1.2).
+    CertificateRequired(crate::Version),
+    /// Client side: the server asked for a certificate, none was configured (or none fits),
+    /// and the server refused to go on without one.
+    ServerRequiresCertificate,
     /// TLS_FALLBACK_SCSV on a connection the server could have made with a higher version.
     InappropriateFallback,
     /// The server signalled a downgrade in ServerHello.random (RFC 8446 §4.1.3).
@@ -89,13 +93,15 @@ impl Error {
             Error::BadSignature(_) | Error::BadFinished => A::DECRYPT_ERROR,
             Error::BadRecordMac => A::BAD_RECORD_MAC,
             Error::RecordOverflow => A::RECORD_OVERFLOW,
-            Error::CertificateRequired => A::CERTIFICATE_REQUIRED,
+            Error::CertificateRequired(crate::Version::Tls13) => A::CERTIFICATE_REQUIRED,
+            Error::CertificateRequired(crate::Version::Tls12) => A::HANDSHAKE_FAILURE,
             Error::InappropriateFallback => A::INAPPROPRIATE_FALLBACK,
             Error::RenegotiationRefused => A::NO_RENEGOTIATION,
             Error::UnrecognizedName(_) => A::UNRECOGNIZED_NAME,
             Error::LimitExceeded(_) => A::UNEXPECTED_MESSAGE,
             Error::Internal(_) => A::INTERNAL_ERROR,
             Error::PeerAlert(_)
+            | Error::ServerRequiresCertificate
             | Error::Config(_)
             | Error::Usage(_)
             | Error::UnexpectedEof
@@ -151,10 +157,17 @@ impl std::fmt::Display for Error {
                 f.write_str("a record from the peer failed authentication (corrupted or forged)")
             }
             Error::RecordOverflow => f.write_str("the peer sent a record larger than TLS allows"),
-            Error::PeerAlert(d) => write!(f, "the peer ended the connection with the alert {d}"),
-            Error::CertificateRequired => {
-                f.write_str("the server requires a client certificate and none was sent")
-            }
+            Error::PeerAlert(d) => write!(
+                f,
+                "the peer ended the connection with the alert {d}{}",
+                alert_hint(*d)
+            ),
+            Error::CertificateRequired(_) => f.write_str(
+                "the client sent no certificate and this server requires one",
+            ),
+            Error::ServerRequiresCertificate => f.write_str(
+                "the server requires a client certificate and none was configured (or none fits its CA list); pass one with --cert and --key",
+            ),
             Error::InappropriateFallback => f.write_str(
                 "the client signalled a version fallback although both sides support a higher version",
             ),
@@ -175,6 +188,24 @@ impl std::fmt::Display for Error {
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Internal(what) => write!(f, "internal error: {what}"),
         }
+    }
+}
+
+/// What a received alert usually means, for the user reading the error.
+fn alert_hint(d: AlertDescription) -> &'static str {
+    use AlertDescription as A;
+    match d {
+        A::HANDSHAKE_FAILURE => ": it found no acceptable parameters (version, suite, group, signature scheme or certificate)",
+        A::PROTOCOL_VERSION => ": it does not speak any version this side offered",
+        A::UNKNOWN_CA => ": it does not trust the CA that issued this side's certificate",
+        A::BAD_CERTIFICATE | A::CERTIFICATE_UNKNOWN => ": it refused this side's certificate",
+        A::CERTIFICATE_EXPIRED => ": it says this side's certificate has expired or is not yet valid",
+        A::DECRYPT_ERROR => ": a signature or Finished check failed on its side",
+        A::BAD_RECORD_MAC => ": a record failed authentication on its side",
+        A::NO_APPLICATION_PROTOCOL => ": none of the ALPN protocols offered is acceptable",
+        A::UNRECOGNIZED_NAME => ": it has no certificate for the server name asked for",
+        A::INAPPROPRIATE_FALLBACK => ": it saw a fallback signal although a better version was possible",
+        _ => "",
     }
 }
 

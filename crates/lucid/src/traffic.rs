@@ -8,6 +8,7 @@ use crate::conn::State;
 use crate::crypto::hmac::Secret;
 use crate::error::Error;
 use crate::keys::tls13::{next_traffic_secret, protection};
+use crate::record::protect::Tls13Protection;
 use crate::suites::Suite;
 use crate::trace::{Event, Side};
 
@@ -18,9 +19,43 @@ const MAX_TICKETS: usize = 8;
 
 pub(crate) struct Traffic13 {
     pub suite: &'static Suite,
-    pub tx_secret: Secret,
-    pub rx_secret: Secret,
+    pub tx_secret: TrafficSecret,
+    pub rx_secret: TrafficSecret,
     pub key_updates_in_a_row: u32,
+}
+
+/// An application traffic secret at rest: only its bytes. An idle connection keeps two of
+/// these instead of two keyed HMAC states; the key is made again on the rare KeyUpdate.
+pub(crate) struct TrafficSecret {
+    bytes: [u8; 64],
+    len: u8,
+}
+
+impl TrafficSecret {
+    pub(crate) fn keep(secret: &Secret) -> Self {
+        let mut bytes = [0u8; 64];
+        let b = secret.bytes();
+        bytes[..b.len()].copy_from_slice(b);
+        TrafficSecret {
+            bytes,
+            len: b.len() as u8,
+        }
+    }
+
+    /// application_traffic_secret_N+1 and its record protection (RFC 8446 §7.2).
+    fn next(&mut self, suite: &Suite) -> Result<Tls13Protection, Error> {
+        let current = Secret::from_bytes(suite.hash, &self.bytes[..self.len as usize]);
+        let next = next_traffic_secret(&current);
+        *self = TrafficSecret::keep(&next);
+        protection(suite, &next)
+    }
+}
+
+impl Drop for TrafficSecret {
+    fn drop(&mut self) {
+        self.bytes.fill(0);
+        std::hint::black_box(&self.bytes);
+    }
 }
 
 impl Traffic13 {
@@ -53,8 +88,8 @@ impl Traffic13 {
                 }
                 // RFC 8446 §4.6.3: the receiver updates its receiving keys, and answers an
                 // update_requested with its own KeyUpdate(update_not_requested).
-                self.rx_secret = next_traffic_secret(&self.rx_secret);
-                cx.set_decrypter(Box::new(protection(self.suite, &self.rx_secret)?));
+                let protection = self.rx_secret.next(self.suite)?;
+                cx.set_decrypter(Box::new(protection));
                 if requested {
                     self.send_key_update(cx, false)?;
                 }
@@ -93,9 +128,8 @@ impl Traffic13 {
                 update_requested: request_peer,
             });
         }
-        self.tx_secret = next_traffic_secret(&self.tx_secret);
-        cx.record
-            .set_encrypter(Box::new(protection(self.suite, &self.tx_secret)?));
+        let protection = self.tx_secret.next(self.suite)?;
+        cx.record.set_encrypter(Box::new(protection));
         Ok(())
     }
 }

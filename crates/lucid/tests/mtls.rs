@@ -11,7 +11,7 @@ use lucid::{
     ServerConnection, Version,
 };
 
-const VERSIONS: [Version; 1] = [Version::Tls13];
+const VERSIONS: [Version; 2] = [Version::Tls13, Version::Tls12];
 
 fn configs(
     ca: &TestCa,
@@ -93,11 +93,21 @@ fn required_without_certificate_is_certificate_required() {
     for version in VERSIONS {
         let (cc, sc) = configs(&ca, version, ClientAuth::Required(ca.roots()), None);
         let (_c, s, out) = run(cc, sc);
-        assert_eq!(out.server, Some(Error::CertificateRequired), "{out:?}");
-        assert_eq!(
-            out.client,
-            Some(Error::PeerAlert(AlertDescription::CERTIFICATE_REQUIRED))
-        );
+        // RFC 8446 §4.4.2.4: certificate_required; RFC 5246 §7.4.6: handshake_failure.
+        assert_eq!(out.server, Some(Error::CertificateRequired(version)), "{out:?}");
+        let alert = out.server.as_ref().and_then(|e| e.alert());
+        let want = match version {
+            Version::Tls13 => AlertDescription::CERTIFICATE_REQUIRED,
+            Version::Tls12 => AlertDescription::HANDSHAKE_FAILURE,
+        };
+        assert_eq!(alert, Some(want));
+        // The client explains the refusal as its missing certificate.
+        assert_eq!(out.client, Some(Error::ServerRequiresCertificate));
+        assert!(out
+            .client
+            .unwrap()
+            .to_string()
+            .contains("the server requires a client certificate and none was configured"));
         assert!(s.is_handshaking());
     }
 }
@@ -239,7 +249,7 @@ fn lucid_server_refuses_openssl_s_client_without_certificate() {
         b"anonymous\n",
     );
     let err = server.join().unwrap().unwrap_err();
-    assert!(err.contains("client certificate"), "{err}");
+    assert!(err.contains("sent no certificate"), "{err}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("certificate required"), "s_client: {stderr}");
 }

@@ -175,7 +175,15 @@ fn errors_map_to_rfc_alerts() {
         (Error::BadFinished, Some(A::DECRYPT_ERROR)),
         (Error::BadRecordMac, Some(A::BAD_RECORD_MAC)),
         (Error::RecordOverflow, Some(A::RECORD_OVERFLOW)),
-        (Error::CertificateRequired, Some(A::CERTIFICATE_REQUIRED)),
+        (
+            Error::CertificateRequired(lucid::Version::Tls13),
+            Some(A::CERTIFICATE_REQUIRED),
+        ),
+        (
+            Error::CertificateRequired(lucid::Version::Tls12),
+            Some(A::HANDSHAKE_FAILURE),
+        ),
+        (Error::ServerRequiresCertificate, None),
         (Error::InappropriateFallback, Some(A::INAPPROPRIATE_FALLBACK)),
         (Error::UnrecognizedName("x".into()), Some(A::UNRECOGNIZED_NAME)),
         (Error::Internal("x"), Some(A::INTERNAL_ERROR)),

@@ -413,6 +413,7 @@ impl Handshake {
         let chain = chosen.as_ref().map_or(&[][..], |(ck, _)| &ck.chain[..]);
         let cert = encode_certificate12(chain);
         cx.send_handshake(&cert)?;
+        cx.sent_empty_certificate = chain.is_empty();
         self.transcript.add(&cert);
         if cx.tracing() {
             auth::trace_chain(cx, Side::Client, chain);

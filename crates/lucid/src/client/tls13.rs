@@ -28,7 +28,7 @@ use crate::keys::transcript::Transcript;
 use crate::record::MAX_CIPHERTEXT_TLS13;
 use crate::suites::{self, Suite, Version};
 use crate::trace::{Event, KeyExchangeKind, Side};
-use crate::traffic::Traffic13;
+use crate::traffic::{Traffic13, TrafficSecret};
 use crate::verify::VerifiedChain;
 
 /// The client's TLS 1.3 states, one per awaited message.
@@ -429,8 +429,8 @@ impl Handshake {
         }
         Ok(State::Traffic13(Box::new(Traffic13 {
             suite: self.suite,
-            tx_secret: client_app,
-            rx_secret: server_app,
+            tx_secret: TrafficSecret::keep(&client_app),
+            rx_secret: TrafficSecret::keep(&server_app),
             key_updates_in_a_row: 0,
         })))
     }
@@ -474,6 +474,7 @@ fn send_client_certificate(
     .encode();
     cx.send_handshake(&cert)?;
     transcript.add(&cert);
+    cx.sent_empty_certificate = chosen.is_none();
     if cx.tracing() {
         let chain = chosen.as_ref().map_or(&[][..], |(ck, _)| &ck.chain[..]);
         auth::trace_chain(cx, Side::Client, chain);

@@ -461,9 +461,7 @@ impl Handshake {
             // RFC 5246 §7.4.6: a server that requires a certificate MAY answer an empty one
             // with a fatal handshake_failure alert.
             if self.client_chain_required {
-                return Err(Error::NoCommonGround(
-                    "the client sent no certificate and one is required".into(),
-                ));
+                return Err(Error::CertificateRequired(Version::Tls12));
             }
             self.transcript.drop_messages();
             return Ok(Tls12State::ExpectClientKeyExchange(self));

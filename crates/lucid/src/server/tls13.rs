@@ -32,7 +32,7 @@ use crate::keys::transcript::Transcript;
 use crate::record::MAX_CIPHERTEXT_TLS13;
 use crate::suites::{self, Suite, Version};
 use crate::trace::{Event, KeyExchangeKind, Side};
-use crate::traffic::Traffic13;
+use crate::traffic::{Traffic13, TrafficSecret};
 
 /// The server's TLS 1.3 states, one per awaited message.
 pub(crate) enum Tls13State {
@@ -532,7 +532,7 @@ impl AwaitClient {
             }
             // RFC 8446 §4.4.2.4: no certificate where one is required: certificate_required.
             if self.client_chain_required {
-                return Err(Error::CertificateRequired);
+                return Err(Error::CertificateRequired(Version::Tls13));
             }
             return Ok(Tls13State::ExpectFinished(self));
         }
@@ -615,8 +615,8 @@ impl AwaitClient {
         let me = *self;
         Ok(State::Traffic13(Box::new(Traffic13 {
             suite: me.suite,
-            tx_secret: me.server_app,
-            rx_secret: me.client_app,
+            tx_secret: TrafficSecret::keep(&me.server_app),
+            rx_secret: TrafficSecret::keep(&me.client_app),
             key_updates_in_a_row: 0,
         })))
     }
