@@ -204,6 +204,9 @@ pub struct TestHooks {
     pub edit_client_hello: Option<fn(&mut crate::codec::handshake::ClientHello)>,
     /// Edits EncryptedExtensions before they are encoded.
     pub edit_encrypted_extensions: Option<fn(&mut Vec<crate::codec::extensions::ServerExtension>)>,
+    /// Records per sending key before an automatic KeyUpdate (instead of the AEAD's limit),
+    /// so tests can reach the limit.
+    pub records_per_key: Option<u64>,
 }
 
 /// A clock, so tests can verify certificates at a chosen time.

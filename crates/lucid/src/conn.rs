@@ -378,10 +378,15 @@ impl Connection {
     }
 
     fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.common.record.send_key_exhausted() {
-            self.refresh_traffic_keys(false)?;
+        // RFC 8446 §5.5: a key must be updated before its AEAD usage limit; checked per
+        // record so a large write cannot overshoot it.
+        for chunk in data.chunks(self.common.record.max_fragment.max(1)) {
+            if self.common.record.send_key_exhausted() {
+                self.refresh_traffic_keys(false)?;
+            }
+            self.common.record.send(ContentType::APPLICATION_DATA, chunk)?;
         }
-        self.common.record.send(ContentType::APPLICATION_DATA, data)
+        Ok(())
     }
 
     fn flush_early_plaintext(&mut self) -> Result<(), Error> {

@@ -29,6 +29,8 @@ pub mod record;
 mod server;
 mod stream;
 pub mod suites;
+#[cfg(feature = "tokio")]
+pub mod tokio_io;
 pub mod trace;
 mod traffic;
 pub mod verify;

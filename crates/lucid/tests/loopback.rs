@@ -202,3 +202,33 @@ fn without_an_observer_no_secret_reaches_anyone_and_with_one_values_are_opt_in()
         assert!(flags.iter().all(|f| *f == show));
     }
 }
+
+#[test]
+fn sending_keys_are_updated_before_their_usage_limit() {
+    struct KeyUpdates(std::sync::Mutex<u32>);
+    impl lucid::Observer for KeyUpdates {
+        fn on_event(&self, side: lucid::Side, e: &lucid::Event<'_>) {
+            if let lucid::Event::KeyUpdate { sender, .. } = e {
+                if *sender == side {
+                    *self.0.lock().unwrap() += 1;
+                }
+            }
+        }
+    }
+    let ca = TestCa::new("Limit CA");
+    let mut cc = client_config(&ca);
+    let seen = std::sync::Arc::new(KeyUpdates(Default::default()));
+    cc.observer = Some(seen.clone());
+    // Each key may seal 4 records, one of them kept for the KeyUpdate message.
+    cc.test_hooks.records_per_key = Some(4);
+    let (mut c, mut s, r) = connect(cc, server_config(&ca, KeyType::EcdsaP256));
+    r.unwrap();
+    let data: Vec<u8> = (0..10 * 16384u32).map(|i| (i % 251) as u8).collect();
+    c.write_plaintext(&data).unwrap();
+    let got = pump(&mut c, &mut s).unwrap();
+    assert!(got.server == data, "server got {} bytes", got.server.len());
+    // 10 records at 4 per key (the KeyUpdate message itself uses a record) means at
+    // least 3 updates, and the server followed every one.
+    let updates = *seen.0.lock().unwrap();
+    assert!(updates >= 3, "{updates} key updates");
+}

@@ -81,6 +81,7 @@ impl ClientConnection {
             config.key_log.clone(),
             config.trace_secrets,
         );
+        common.record.key_limit = config.test_hooks.records_per_key;
         let state = hello::start(&mut common, config, name)?;
         Ok(ClientConnection {
             conn: Connection::new(common, State::Client(ClientState::ExpectServerHello(state))),

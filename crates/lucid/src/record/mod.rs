@@ -44,6 +44,8 @@ pub(crate) struct RecordLayer {
     pub(crate) max_ciphertext: usize,
     /// Largest plaintext we send in one record (record_size_limit can lower it).
     pub(crate) max_fragment: usize,
+    /// Records per sending key before a KeyUpdate; `None` means the AEAD's own limit.
+    pub(crate) key_limit: Option<u64>,
     tx: Vec<u8>,
     tx_pos: usize,
     rx: Vec<u8>,
@@ -61,6 +63,7 @@ impl RecordLayer {
             plaintext_version: 0x0303,
             max_ciphertext: MAX_CIPHERTEXT_TLS12,
             max_fragment: MAX_PLAINTEXT,
+            key_limit: None,
             tx: Vec::new(),
             tx_pos: 0,
             rx: Vec::new(),
@@ -84,7 +87,10 @@ impl RecordLayer {
     pub(crate) fn send_key_exhausted(&self) -> bool {
         self.encrypter
             .as_ref()
-            .is_some_and(|e| e.sealed() >= e.alg().confidentiality_limit())
+            // One record is kept back for the KeyUpdate message itself.
+            .is_some_and(|e| {
+                e.sealed().saturating_add(1) >= self.key_limit.unwrap_or(e.alg().confidentiality_limit())
+            })
     }
 
     // ---- sending ----

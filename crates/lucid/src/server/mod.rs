@@ -57,12 +57,13 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let common = Common::new(
+        let mut common = Common::new(
             Side::Server,
             config.observer.clone(),
             config.key_log.clone(),
             config.trace_secrets,
         );
+        common.record.key_limit = config.test_hooks.records_per_key;
         Ok(ServerConnection {
             conn: Connection::new(
                 common,
