@@ -758,9 +758,8 @@ fn main() -> Res<()> {
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
-        "# lucid-bench{}: lucid vs rustls {} (aws-lc-rs provider), in memory, one process",
+        "# lucid-bench{}: lucid vs rustls 0.23 (aws-lc-rs provider), in memory, one process",
         if quick { " --quick" } else { "" },
-        "0.23"
     );
     println!(
         "# N = {} rounds per case, interleaved lucid, rustls, lucid, ...; {} handshakes or {} x {} B records per side per round",

@@ -384,7 +384,9 @@ impl Connection {
             if self.common.record.send_key_exhausted() {
                 self.refresh_traffic_keys(false)?;
             }
-            self.common.record.send(ContentType::APPLICATION_DATA, chunk)?;
+            self.common
+                .record
+                .send(ContentType::APPLICATION_DATA, chunk)?;
         }
         Ok(())
     }

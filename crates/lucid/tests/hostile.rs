@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use common::*;
 use lucid::codec::AlertDescription;
-use lucid::{ClientConfig, ClientConnection, Connection, Error, Group, ServerConfig, ServerConnection};
+use lucid::{
+    ClientConfig, ClientConnection, Connection, Error, Group, ServerConfig, ServerConnection,
+};
 
 /// xorshift64*: small, seeded, reproducible.
 struct Rng(u64);
@@ -235,7 +237,12 @@ fn a_megabyte_of_handshake_junk_is_refused_early() {
             assert!(fed < 1 << 20, "1 MB of junk taken without an error");
             let mut body = rng.bytes(16_384);
             if first {
-                body[..4].copy_from_slice(&[1, (declared >> 16) as u8, (declared >> 8) as u8, declared as u8]);
+                body[..4].copy_from_slice(&[
+                    1,
+                    (declared >> 16) as u8,
+                    (declared >> 8) as u8,
+                    declared as u8,
+                ]);
                 first = false;
             }
             fed += body.len();
@@ -250,7 +257,11 @@ fn a_megabyte_of_handshake_junk_is_refused_early() {
 
 fn expect_unexpected(r: Result<(), Error>) {
     let e = r.expect_err("must be refused");
-    assert_eq!(e.alert(), Some(AlertDescription::UNEXPECTED_MESSAGE), "{e:?}");
+    assert_eq!(
+        e.alert(),
+        Some(AlertDescription::UNEXPECTED_MESSAGE),
+        "{e:?}"
+    );
 }
 
 #[test]

@@ -140,14 +140,13 @@ fn observed(
     (c, s)
 }
 
+type Setup = Box<dyn Fn(&mut lucid::ClientConfig, &mut lucid::ServerConfig)>;
+
 #[test]
 fn each_side_narrates_the_messages_of_its_flow_in_order() {
     use lucid::trace::Flow;
     let ca = TestCa::new("Flow CA");
-    let cases: Vec<(
-        Flow,
-        Box<dyn Fn(&mut lucid::ClientConfig, &mut lucid::ServerConfig)>,
-    )> = vec![
+    let cases: Vec<(Flow, Setup)> = vec![
         (Flow::Tls13, Box::new(|_, _| {})),
         (
             Flow::Tls13Retry,

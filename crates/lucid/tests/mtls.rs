@@ -94,7 +94,11 @@ fn required_without_certificate_is_certificate_required() {
         let (cc, sc) = configs(&ca, version, ClientAuth::Required(ca.roots()), None);
         let (_c, s, out) = run(cc, sc);
         // RFC 8446 §4.4.2.4: certificate_required; RFC 5246 §7.4.6: handshake_failure.
-        assert_eq!(out.server, Some(Error::CertificateRequired(version)), "{out:?}");
+        assert_eq!(
+            out.server,
+            Some(Error::CertificateRequired(version)),
+            "{out:?}"
+        );
         let alert = out.server.as_ref().and_then(|e| e.alert());
         let want = match version {
             Version::Tls13 => AlertDescription::CERTIFICATE_REQUIRED,
@@ -121,10 +125,16 @@ fn client_certificate_from_another_ca_is_unknown_ca() {
         let (cc, sc) = configs(&ca, version, ClientAuth::Required(ca.roots()), Some(ck));
         let (_c, s, out) = run(cc, sc);
         assert!(
-            matches!(out.server, Some(Error::Certificate(CertError::UnknownIssuer { .. }))),
+            matches!(
+                out.server,
+                Some(Error::Certificate(CertError::UnknownIssuer { .. }))
+            ),
             "{out:?}"
         );
-        assert_eq!(out.client, Some(Error::PeerAlert(AlertDescription::UNKNOWN_CA)));
+        assert_eq!(
+            out.client,
+            Some(Error::PeerAlert(AlertDescription::UNKNOWN_CA))
+        );
         assert!(s.negotiated().peer_identity.is_none());
     }
 }
@@ -141,7 +151,10 @@ fn expired_client_certificate_is_certificate_expired() {
         let (cc, sc) = configs(&ca, version, ClientAuth::Required(ca.roots()), Some(ck));
         let (_c, _s, out) = run(cc, sc);
         assert!(
-            matches!(out.server, Some(Error::Certificate(CertError::Expired { .. }))),
+            matches!(
+                out.server,
+                Some(Error::Certificate(CertError::Expired { .. }))
+            ),
             "{out:?}"
         );
         assert_eq!(
@@ -174,7 +187,11 @@ fn lucid_client_certificate_accepted_by_openssl_s_server() {
     for key_type in ALL_KEY_TYPES {
         let mut cc = client_config(&pki.ca);
         cc.versions = vec![Version::Tls13];
-        cc.client_cert = Some(Arc::new(pki.ca.certified_key(&["client.test"], key_type, true)));
+        cc.client_cert = Some(Arc::new(pki.ca.certified_key(
+            &["client.test"],
+            key_type,
+            true,
+        )));
         let (page, n) = ossl::lucid_get(cc, port).unwrap_or_else(|e| panic!("{key_type:?}: {e}"));
         assert!(page.contains("HTTP/1.0 200"), "{key_type:?}: {page}");
         assert!(!page.contains("no client certificate available"), "{page}");
@@ -251,5 +268,8 @@ fn lucid_server_refuses_openssl_s_client_without_certificate() {
     let err = server.join().unwrap().unwrap_err();
     assert!(err.contains("sent no certificate"), "{err}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("certificate required"), "s_client: {stderr}");
+    assert!(
+        stderr.contains("certificate required"),
+        "s_client: {stderr}"
+    );
 }

@@ -63,7 +63,10 @@ fn get_from_s_server(
         page.contains("HTTP/1.0 200"),
         "{ossl_suite} {ossl_groups}: unexpected page {page:?}"
     );
-    assert!(page.contains(ossl_suite), "the -www page names the suite: {page}");
+    assert!(
+        page.contains(ossl_suite),
+        "the -www page names the suite: {page}"
+    );
     assert_eq!(negotiated.version, Some(Version::Tls13));
     negotiated
 }
@@ -170,7 +173,9 @@ fn s_client_to_lucid(
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let (negotiated, line) = served.unwrap_or_else(|e| {
-        panic!("{key_type:?} {ossl_suite} {ossl_groups}: lucid server failed: {e}; s_client: {stderr}")
+        panic!(
+            "{key_type:?} {ossl_suite} {ossl_groups}: lucid server failed: {e}; s_client: {stderr}"
+        )
     });
     assert_eq!(line, "hello from openssl\n");
     assert!(
@@ -237,6 +242,9 @@ fn lucid_server_hello_retry_to_s_client() {
         "X25519:P-384",
         Some(vec![Group::Secp384r1]),
     );
-    assert!(n.hello_retry, "expected the lucid server to send a HelloRetryRequest");
+    assert!(
+        n.hello_retry,
+        "expected the lucid server to send a HelloRetryRequest"
+    );
     assert_eq!(n.group, Some(Group::Secp384r1));
 }

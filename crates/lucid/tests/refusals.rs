@@ -45,7 +45,10 @@ fn expired_server_certificate() {
     });
     let out = refuse(&ca, cert, "localhost");
     assert!(
-        matches!(out.client, Some(Error::Certificate(CertError::Expired { .. }))),
+        matches!(
+            out.client,
+            Some(Error::Certificate(CertError::Expired { .. }))
+        ),
         "{out:?}"
     );
     assert_alert(&out, AlertDescription::CERTIFICATE_EXPIRED);
@@ -60,7 +63,10 @@ fn not_yet_valid_server_certificate() {
     });
     let out = refuse(&ca, cert, "localhost");
     assert!(
-        matches!(out.client, Some(Error::Certificate(CertError::NotYetValid { .. }))),
+        matches!(
+            out.client,
+            Some(Error::Certificate(CertError::NotYetValid { .. }))
+        ),
         "{out:?}"
     );
     assert_alert(&out, AlertDescription::CERTIFICATE_EXPIRED);
@@ -76,7 +82,10 @@ fn wrong_name() {
             assert_eq!(wanted, "wrong.test");
             assert!(presented.iter().any(|p| p == "localhost"), "{presented:?}");
             let text = e.to_string();
-            assert!(text.contains("localhost") && text.contains("wrong.test"), "{text}");
+            assert!(
+                text.contains("localhost") && text.contains("wrong.test"),
+                "{text}"
+            );
         }
         other => panic!("expected WrongName, got {other:?}"),
     }
@@ -107,11 +116,13 @@ fn self_signed_server_certificate() {
         .distinguished_name
         .push(rcgen::DnType::CommonName, "self-signed localhost");
     let cert = params.self_signed(&key).unwrap();
-    let ck = CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes())
-        .unwrap();
+    let ck = CertifiedKey::from_pem(cert.pem().as_bytes(), key.serialize_pem().as_bytes()).unwrap();
     let out = refuse(&ca, ck, "localhost");
     assert!(
-        matches!(out.client, Some(Error::Certificate(CertError::SelfSigned { .. }))),
+        matches!(
+            out.client,
+            Some(Error::Certificate(CertError::SelfSigned { .. }))
+        ),
         "{out:?}"
     );
     assert_alert(&out, AlertDescription::UNKNOWN_CA);
@@ -135,16 +146,31 @@ fn errors_map_to_rfc_alerts() {
             },
             Some(A::UNEXPECTED_MESSAGE),
         ),
-        (Error::IllegalParameter("x".into()), Some(A::ILLEGAL_PARAMETER)),
+        (
+            Error::IllegalParameter("x".into()),
+            Some(A::ILLEGAL_PARAMETER),
+        ),
         (Error::DowngradeDetected, Some(A::ILLEGAL_PARAMETER)),
-        (Error::NoCommonGround("x".into()), Some(A::HANDSHAKE_FAILURE)),
-        (Error::UnsupportedVersion("x".into()), Some(A::PROTOCOL_VERSION)),
-        (Error::MissingExtension("key_share"), Some(A::MISSING_EXTENSION)),
+        (
+            Error::NoCommonGround("x".into()),
+            Some(A::HANDSHAKE_FAILURE),
+        ),
+        (
+            Error::UnsupportedVersion("x".into()),
+            Some(A::PROTOCOL_VERSION),
+        ),
+        (
+            Error::MissingExtension("key_share"),
+            Some(A::MISSING_EXTENSION),
+        ),
         (
             Error::UnsolicitedExtension("alpn".into()),
             Some(A::UNSUPPORTED_EXTENSION),
         ),
-        (Error::NoApplicationProtocol, Some(A::NO_APPLICATION_PROTOCOL)),
+        (
+            Error::NoApplicationProtocol,
+            Some(A::NO_APPLICATION_PROTOCOL),
+        ),
         (
             Error::Certificate(CertError::Expired {
                 subject: "a".into(),
@@ -161,7 +187,9 @@ fn errors_map_to_rfc_alerts() {
             Some(A::UNKNOWN_CA),
         ),
         (
-            Error::Certificate(CertError::Revoked { subject: "a".into() }),
+            Error::Certificate(CertError::Revoked {
+                subject: "a".into(),
+            }),
             Some(A::CERTIFICATE_REVOKED),
         ),
         (
@@ -171,7 +199,10 @@ fn errors_map_to_rfc_alerts() {
             }),
             Some(A::BAD_CERTIFICATE),
         ),
-        (Error::BadSignature("CertificateVerify"), Some(A::DECRYPT_ERROR)),
+        (
+            Error::BadSignature("CertificateVerify"),
+            Some(A::DECRYPT_ERROR),
+        ),
         (Error::BadFinished, Some(A::DECRYPT_ERROR)),
         (Error::BadRecordMac, Some(A::BAD_RECORD_MAC)),
         (Error::RecordOverflow, Some(A::RECORD_OVERFLOW)),
@@ -184,8 +215,14 @@ fn errors_map_to_rfc_alerts() {
             Some(A::HANDSHAKE_FAILURE),
         ),
         (Error::ServerRequiresCertificate, None),
-        (Error::InappropriateFallback, Some(A::INAPPROPRIATE_FALLBACK)),
-        (Error::UnrecognizedName("x".into()), Some(A::UNRECOGNIZED_NAME)),
+        (
+            Error::InappropriateFallback,
+            Some(A::INAPPROPRIATE_FALLBACK),
+        ),
+        (
+            Error::UnrecognizedName("x".into()),
+            Some(A::UNRECOGNIZED_NAME),
+        ),
         (Error::Internal("x"), Some(A::INTERNAL_ERROR)),
         (Error::PeerAlert(A::HANDSHAKE_FAILURE), None),
         (Error::Config("x".into()), None),

@@ -113,10 +113,12 @@ fn edit_client_hello(hello: &mut ClientHello) {
 fn edit_encrypted_extensions(exts: &mut Vec<ServerExtension>) {
     *exts = vec![
         ServerExtension::SupportedGroups(
-            [0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104]
-                .into_iter()
-                .map(NamedGroup)
-                .collect(),
+            [
+                0x001d, 0x0017, 0x0018, 0x0019, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+            ]
+            .into_iter()
+            .map(NamedGroup)
+            .collect(),
         ),
         ServerExtension::RecordSizeLimit(0x4001),
         ServerExtension::ServerNameAck,
@@ -135,7 +137,8 @@ fn check_secrets(log: &CollectKeyLog, with_traffic: bool) {
     }
     for (label, step) in want {
         assert_eq!(
-            log.get(label).unwrap_or_else(|| panic!("{label} was not logged")),
+            log.get(label)
+                .unwrap_or_else(|| panic!("{label} was not logged")),
             v.get(step, "expanded"),
             "{label}"
         );
@@ -172,7 +175,11 @@ fn client_matches_rfc8448() {
     let mut c = ClientConnection::new(cc.build().unwrap(), "server").unwrap();
 
     let first = c.pending_tls().to_vec();
-    assert_eq!(first, v.get(CLIENT_HELLO_RECORD, "complete record"), "ClientHello record");
+    assert_eq!(
+        first,
+        v.get(CLIENT_HELLO_RECORD, "complete record"),
+        "ClientHello record"
+    );
     c.consume_tls(first.len());
 
     feed(&mut c, &v.get(SERVER_HELLO_RECORD, "complete record")).unwrap();
@@ -238,7 +245,9 @@ fn open_records(mut data: &[u8], key: &[u8], iv: &[u8]) -> Vec<u8> {
             *n ^= s;
         }
         seq += 1;
-        let n = key.open_in_place(nonce, header, &mut body).expect("record opens");
+        let n = key
+            .open_in_place(nonce, header, &mut body)
+            .expect("record opens");
         body.truncate(n);
         while body.last() == Some(&0) {
             body.pop();
@@ -272,7 +281,11 @@ fn server_matches_rfc8448() {
     let out = s.pending_tls().to_vec();
     s.consume_tls(out.len());
     let sh_record = v.get(SERVER_HELLO_RECORD, "complete record");
-    assert_eq!(&out[..sh_record.len()], &sh_record[..], "ServerHello record");
+    assert_eq!(
+        &out[..sh_record.len()],
+        &sh_record[..],
+        "ServerHello record"
+    );
     check_secrets(&log, true);
 
     // lucid puts each handshake message in its own record where the RFC uses one record
@@ -282,11 +295,18 @@ fn server_matches_rfc8448() {
         &v.get(SERVER_HS_KEYS, "key expanded"),
         &v.get(SERVER_HS_KEYS, "iv expanded"),
     );
-    assert_eq!(flight, v.get(SERVER_FLIGHT_RECORD, "payload"), "server flight plaintext");
+    assert_eq!(
+        flight,
+        v.get(SERVER_FLIGHT_RECORD, "payload"),
+        "server flight plaintext"
+    );
 
     feed(&mut s, &v.get(CLIENT_FINISHED_RECORD, "complete record")).unwrap();
     assert!(!s.is_handshaking());
-    assert_eq!(s.negotiated().suite.unwrap().id, suites::TLS_AES_128_GCM_SHA256.id);
+    assert_eq!(
+        s.negotiated().suite.unwrap().id,
+        suites::TLS_AES_128_GCM_SHA256.id
+    );
     check_secrets(&log, true);
 }
 

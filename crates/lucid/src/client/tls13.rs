@@ -32,6 +32,7 @@ use crate::traffic::{Traffic13, TrafficSecret};
 use crate::verify::VerifiedChain;
 
 /// The client's TLS 1.3 states, one per awaited message.
+#[allow(clippy::enum_variant_names)] // DESIGN.md: a state is named for what it awaits.
 pub(crate) enum Tls13State {
     ExpectEncryptedExtensions(Box<Handshake>),
     ExpectCertificateOrRequest(Box<Handshake>),

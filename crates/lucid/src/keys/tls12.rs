@@ -132,11 +132,7 @@ impl KeyBlock {
     }
 
     /// Record protection for one direction.
-    pub(crate) fn protection(
-        &self,
-        suite: &Suite,
-        client_side: bool,
-    ) -> Result<(Box<dyn Encrypter>, Box<dyn Decrypter>), Error> {
+    pub(crate) fn protection(&self, suite: &Suite, client_side: bool) -> Result<Pair, Error> {
         let (wk, wiv, rk, riv) = if client_side {
             (
                 &self.client_key,

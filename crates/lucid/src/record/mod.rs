@@ -89,7 +89,8 @@ impl RecordLayer {
             .as_ref()
             // One record is kept back for the KeyUpdate message itself.
             .is_some_and(|e| {
-                e.sealed().saturating_add(1) >= self.key_limit.unwrap_or(e.alg().confidentiality_limit())
+                e.sealed().saturating_add(1)
+                    >= self.key_limit.unwrap_or(e.alg().confidentiality_limit())
             })
     }
 

@@ -35,6 +35,7 @@ use crate::trace::{Event, KeyExchangeKind, Side};
 use crate::traffic::{Traffic13, TrafficSecret};
 
 /// The server's TLS 1.3 states, one per awaited message.
+#[allow(clippy::enum_variant_names)] // DESIGN.md: a state is named for what it awaits.
 pub(crate) enum Tls13State {
     ExpectCertificate(Box<AwaitClient>),
     ExpectCertificateVerify(Box<AwaitClient>),

@@ -1,9 +1,7 @@
 //! Certificate chain validation (rustls-webpki does the work) and handshake
 //! signature checks, with every check recorded for narration.
 
-use rustls_pki_types::{
-    CertificateDer, CertificateRevocationListDer, ServerName, UnixTime,
-};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, ServerName, UnixTime};
 use webpki::{
     BorrowedCertRevocationList, CertRevocationList, EndEntityCert, KeyUsage, RevocationCheckDepth,
     RevocationOptionsBuilder, UnknownStatusPolicy,
@@ -174,7 +172,6 @@ fn verify_chain(
         chain,
         usage,
         name,
-        now,
         crls,
     };
     let ee = EndEntityCert::try_from(ee_der).map_err(|e| explain(e, &ctx))?;

@@ -18,7 +18,6 @@ pub(crate) struct Context<'a> {
     pub(crate) chain: &'a [CertificateDer<'static>],
     pub(crate) usage: Usage,
     pub(crate) name: Option<&'a ServerName<'a>>,
-    pub(crate) now: UnixTime,
     pub(crate) crls: &'a [CertificateRevocationListDer<'static>],
 }
 
