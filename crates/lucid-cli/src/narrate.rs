@@ -65,6 +65,7 @@ pub enum Ev {
         group: String,
         scheme: String,
     },
+    ServerHelloDone,
     ClientKeyExchange {
         kind: &'static str,
         group: Option<String>,
@@ -230,6 +231,7 @@ impl Ev {
                 group: group.to_string(),
                 scheme: scheme.to_string(),
             },
+            Event::ServerHelloDone => Ev::ServerHelloDone,
             Event::ClientKeyExchange { kind, length } => {
                 let (kind, group) = kx_parts(*kind);
                 Ev::ClientKeyExchange {
@@ -306,6 +308,7 @@ impl Ev {
             Ev::CertificateRequest { .. } => (Side::Server, "CertificateRequest"),
             Ev::Certificate { sender, .. } => (*sender, "Certificate"),
             Ev::ServerKeyExchange { .. } => (Side::Server, "ServerKeyExchange"),
+            Ev::ServerHelloDone => (Side::Server, "ServerHelloDone"),
             Ev::ClientKeyExchange { .. } => (Side::Client, "ClientKeyExchange"),
             Ev::CertificateVerify { sender, .. } => (*sender, "CertificateVerify"),
             Ev::ChangeCipherSpec { sender, .. } => (*sender, "ChangeCipherSpec"),
@@ -697,6 +700,13 @@ pub fn render_one(out: &mut String, style: Style, side: Side, ev: &Ev, n: Option
                 "so the client knows it comes from the certificate's owner.",
             );
         }
+        Ev::ServerHelloDone => {
+            headline(out, style, n, Side::Server, "ServerHelloDone", "");
+            say(
+                out,
+                "The server's first flight is complete; it now waits for the client's key exchange.",
+            );
+        }
         Ev::ClientKeyExchange {
             kind,
             group,
@@ -723,7 +733,7 @@ pub fn render_one(out: &mut String, style: Style, side: Side, ev: &Ev, n: Option
         } => {
             headline(out, style, n, *sender, "CertificateVerify", "");
             say(out, &format!(
-                "A {scheme} signature over the transcript: proof the {} holds the certificate's private key.",
+                "A signature ({scheme}) over the transcript: proof the {} holds the certificate's private key.",
                 who(*sender).to_lowercase()
             ));
             if *sender != side {
@@ -979,6 +989,7 @@ pub fn json_line(seq: usize, r: &Rec) -> String {
             f.push(("group", json_str(group)));
             f.push(("scheme", json_str(scheme)));
         }
+        Ev::ServerHelloDone => {}
         Ev::ClientKeyExchange {
             kind,
             group,

@@ -142,6 +142,8 @@ pub enum Event<'a> {
         /// The signature scheme.
         scheme: SignatureScheme,
     },
+    /// ServerHelloDone (TLS 1.2): the server's first flight is complete.
+    ServerHelloDone,
     /// ClientKeyExchange (TLS 1.2).
     ClientKeyExchange {
         /// ECDHE share, or pre-master secret encrypted to the server's RSA key.
@@ -220,6 +222,7 @@ impl Event<'_> {
             Event::Certificate { .. } => "certificate",
             Event::ChainCheck { .. } => "chain_check",
             Event::ServerKeyExchange { .. } => "server_key_exchange",
+            Event::ServerHelloDone => "server_hello_done",
             Event::ClientKeyExchange { .. } => "client_key_exchange",
             Event::CertificateVerify { .. } => "certificate_verify",
             Event::ChangeCipherSpec { .. } => "change_cipher_spec",
@@ -245,6 +248,7 @@ impl Event<'_> {
             Event::CertificateRequest { .. } => (Side::Server, "CertificateRequest"),
             Event::Certificate { sender, .. } => (*sender, "Certificate"),
             Event::ServerKeyExchange { .. } => (Side::Server, "ServerKeyExchange"),
+            Event::ServerHelloDone => (Side::Server, "ServerHelloDone"),
             Event::ClientKeyExchange { .. } => (Side::Client, "ClientKeyExchange"),
             Event::CertificateVerify { sender, .. } => (*sender, "CertificateVerify"),
             Event::ChangeCipherSpec {
@@ -317,6 +321,7 @@ impl Flow {
                 (S, "ServerHello"),
                 (S, "Certificate"),
                 (S, "ServerKeyExchange"),
+                (S, "ServerHelloDone"),
                 (C, "ClientKeyExchange"),
                 (C, "ChangeCipherSpec"),
                 (C, "Finished"),
@@ -327,6 +332,7 @@ impl Flow {
                 (C, "ClientHello"),
                 (S, "ServerHello"),
                 (S, "Certificate"),
+                (S, "ServerHelloDone"),
                 (C, "ClientKeyExchange"),
                 (C, "ChangeCipherSpec"),
                 (C, "Finished"),
@@ -339,6 +345,7 @@ impl Flow {
                 (S, "Certificate"),
                 (S, "ServerKeyExchange"),
                 (S, "CertificateRequest"),
+                (S, "ServerHelloDone"),
                 (C, "Certificate"),
                 (C, "ClientKeyExchange"),
                 (C, "CertificateVerify"),

@@ -78,10 +78,12 @@ pub(crate) fn start(
     if tls12 {
         exts.push(ClientExtension::EcPointFormats(vec![0]));
     }
+    // The hybrid post-quantum group is defined for TLS 1.3 only.
     exts.push(ClientExtension::SupportedGroups(
         config
             .groups
             .iter()
+            .filter(|g| tls13 || !g.is_hybrid_pq())
             .map(|g| suites::group_code(*g))
             .collect(),
     ));

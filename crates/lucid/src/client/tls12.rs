@@ -367,6 +367,9 @@ impl Handshake {
             });
         }
         self.transcript.add(m.raw);
+        if cx.tracing() {
+            cx.emit(Event::ServerHelloDone);
+        }
         let signer = match self.cert_request.take() {
             Some(req) => self.send_certificate(cx, &req)?,
             None => None,

@@ -171,6 +171,9 @@ pub(crate) fn start(cx: &mut Common, chosen: Chosen12) -> Result<State, Error> {
     let done = encode_server_hello_done();
     cx.send_handshake(&done)?;
     transcript.add(&done);
+    if cx.tracing() {
+        cx.emit(Event::ServerHelloDone);
+    }
 
     let hs = Box::new(Handshake {
         client_chain_required: matches!(config.client_auth, ClientAuth::Required(_)),
