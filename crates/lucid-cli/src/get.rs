@@ -298,6 +298,7 @@ async fn fetch(
             "the server does not speak HTTP/2 (ALPN h2 not chosen)",
         ));
     }
+    let failure = tls.failure_handle();
     let io = TokioIo::new(tls);
     let method = if args.head {
         hyper::Method::HEAD
@@ -322,24 +323,27 @@ async fn fetch(
     for (n, v) in headers {
         req.headers_mut().insert(n.clone(), v.clone());
     }
+    // When the server refuses us after our Finished (TLS 1.3 client authentication, for
+    // one), hyper only sees a closed connection: the TLS reason is dug out of the
+    // connection task's error.
     let response = if h2 {
         let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
             .await
             .map_err(|e| Fail::new("http/2", e))?;
-        tokio::spawn(conn);
-        sender
-            .send_request(req)
-            .await
-            .map_err(|e| Fail::new("http/2 request", e))?
+        let task = tokio::spawn(conn);
+        match sender.send_request(req).await {
+            Ok(r) => r,
+            Err(e) => return Err(explain_failure("http/2 request", e, task, &failure).await),
+        }
     } else {
         let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
             .await
             .map_err(|e| Fail::new("http/1.1", e))?;
-        tokio::spawn(conn);
-        sender
-            .send_request(req)
-            .await
-            .map_err(|e| Fail::new("http/1.1 request", e))?
+        let task = tokio::spawn(conn);
+        match sender.send_request(req).await {
+            Ok(r) => r,
+            Err(e) => return Err(explain_failure("http/1.1 request", e, task, &failure).await),
+        }
     };
     let status = response.status();
     if args.follow && status.is_redirection() {
@@ -460,4 +464,45 @@ mod tests {
         assert!(Url::parse("http://x/").is_err());
         assert_eq!(u.join("c").unwrap().path, "/a/c");
     }
+}
+
+/// Prefers the TLS engine's own explanation of a failed request over hyper's.
+async fn explain_failure(
+    step: &str,
+    err: hyper::Error,
+    task: tokio::task::JoinHandle<Result<(), hyper::Error>>,
+    failure: &std::sync::OnceLock<lucid::Error>,
+) -> Fail {
+    if let Some(reason) = tls_cause(&err) {
+        return Fail::new("tls", reason);
+    }
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(2), task).await;
+    if let Ok(Ok(Err(conn_err))) = waited {
+        if let Some(reason) = tls_cause(&conn_err) {
+            return Fail::new("tls", reason);
+        }
+    }
+    if let Some(tls) = failure.get() {
+        return Fail::new("tls", tls);
+    }
+    Fail::new(step, err)
+}
+
+/// The lucid error somewhere in an error's source chain, as a sentence.
+fn tls_cause(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(tls) = e.downcast_ref::<lucid::Error>() {
+            return Some(tls.to_string());
+        }
+        if let Some(tls) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<lucid::Error>())
+        {
+            return Some(tls.to_string());
+        }
+        current = e.source();
+    }
+    None
 }

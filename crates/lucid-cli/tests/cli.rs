@@ -551,7 +551,70 @@ fn ca_serve_and_get_fetch_the_page() {
     assert_ne!(out.code, Some(0));
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("localhost"), "{}", out.stderr);
+    drop(_server);
 
+    // A server that requires a client certificate: a client without one is told so, over
+    // TLS 1.3 (refused after the client's Finished) as over TLS 1.2, on h2 and HTTP/1.1.
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let server = Command::new(LUCID)
+        .args(["serve", "--listen", &listen])
+        .args([
+            "--cert",
+            p(&dir.join("localhost.pem")),
+            "--key",
+            p(&dir.join("localhost-key.pem")),
+        ])
+        .args([
+            "--client-ca",
+            p(&dir.join("ca.pem")),
+            "--require-client-cert",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let _server = Killer(server);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("https://localhost:{port}/");
+    for extra in [&[][..], &["--http1.1"][..], &["--max-tls", "1.2"][..]] {
+        let mut args = vec!["get", "--cacert", p(&ca)];
+        args.extend_from_slice(extra);
+        args.push(&url);
+        let out = lucid(&args, 60);
+        assert_eq!(out.code, Some(1), "{extra:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("the server requires a client certificate and none was configured"),
+            "{extra:?}: {}",
+            out.stderr
+        );
+    }
+    let out = lucid(
+        &[
+            "get",
+            "--cacert",
+            p(&ca),
+            "--cert",
+            p(&dir.join("alice.pem")),
+            "--key",
+            p(&dir.join("alice-key.pem")),
+            &url,
+        ],
+        60,
+    );
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert!(
+        out.stdout.contains("client identity: alice"),
+        "{}",
+        out.stdout
+    );
     drop(_server);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -64,7 +64,10 @@ impl TlsConnector {
     {
         let conn = ClientConnection::new(self.config.clone(), server_name)?;
         let mut stream = TlsStream::new(io, conn);
-        stream.handshake().await?;
+        if let Err(e) = stream.handshake().await {
+            stream.close_after_failure().await;
+            return Err(e);
+        }
         Ok(stream)
     }
 }
@@ -97,7 +100,10 @@ impl TlsAcceptor {
     {
         let conn = ServerConnection::new(self.config.clone())?;
         let mut stream = TlsStream::new(io, conn);
-        stream.handshake().await?;
+        if let Err(e) = stream.handshake().await {
+            stream.close_after_failure().await;
+            return Err(e);
+        }
         Ok(stream)
     }
 }
@@ -121,6 +127,7 @@ pub struct TlsStream<IO, C> {
     start: usize,
     end: usize,
     eof: bool,
+    failure: Arc<std::sync::OnceLock<crate::Error>>,
 }
 
 impl<IO, C> TlsStream<IO, C>
@@ -137,12 +144,39 @@ where
             start: 0,
             end: 0,
             eof: false,
+            failure: Arc::default(),
         }
+    }
+
+    /// A handle that will hold the TLS error that ended the connection, if one does. An
+    /// HTTP library that owns the stream reports a closed connection; this says why.
+    pub fn failure_handle(&self) -> Arc<std::sync::OnceLock<crate::Error>> {
+        self.failure.clone()
     }
 
     /// Runs the handshake to completion.
     pub async fn handshake(&mut self) -> io::Result<()> {
         poll_fn(|cx| self.poll_handshake(cx)).await
+    }
+
+    /// After a failed handshake: send the queued alert, close our direction, and drain what
+    /// the peer still sends for a moment. Closing with unread data makes the kernel answer
+    /// with a reset, which can destroy the alert before the peer reads it.
+    async fn close_after_failure(&mut self) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let _ = poll_fn(|cx| self.poll_flush_tls(cx)).await;
+        let _ = self.io.shutdown().await;
+        let mut sink = [0u8; 4096];
+        let drain = async {
+            let mut total = 0usize;
+            while total < 64 * 1024 {
+                match self.io.read(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), drain).await;
     }
 
     /// The TLS connection (for [`Connection::negotiated`] and friends).
@@ -183,6 +217,7 @@ where
     /// Processes received records; on failure tries once to send the alert the engine queued.
     fn process(&mut self) -> io::Result<()> {
         if let Err(e) = self.conn.process_new_packets() {
+            let _ = self.failure.set(e.clone());
             let waker = std::task::Waker::from(Arc::new(NoopWaker));
             let mut cx = Context::from_waker(&waker);
             let _ = self.poll_flush_tls(&mut cx);
@@ -194,13 +229,40 @@ where
     /// Writes every pending TLS byte to the transport.
     fn poll_flush_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.conn.wants_write() {
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, self.conn.pending_tls()))?;
+            let n = match ready!(Pin::new(&mut self.io).poll_write(cx, self.conn.pending_tls())) {
+                Ok(n) => n,
+                Err(e) => return Poll::Ready(Err(self.why_the_peer_left(e))),
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             self.conn.consume_tls(n);
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// A write failed (the peer closed): read what the peer sent before leaving, so a fatal
+    /// alert it sent explains the failure instead of a bare broken pipe.
+    fn why_the_peer_left(&mut self, write_error: io::Error) -> io::Error {
+        let waker = std::task::Waker::from(Arc::new(NoopWaker));
+        let mut cx = Context::from_waker(&waker);
+        for _ in 0..16 {
+            match self.poll_read_tls(&mut cx) {
+                Poll::Ready(Ok(n)) if n > 0 => {
+                    if self.conn.process_new_packets().is_err() {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+        }
+        match self.conn.error() {
+            Some(tls) => {
+                let _ = self.failure.set(tls.clone());
+                tls.clone().into()
+            }
+            None => write_error,
+        }
     }
 
     /// Hands received bytes to the engine, reading from the transport when none are left.
@@ -259,7 +321,12 @@ where
                     }
                     this.process()?;
                 }
-                Err(e) => return Poll::Ready(Err(e)),
+                Err(e) => {
+                    if let Some(tls) = this.conn.error() {
+                        let _ = this.failure.set(tls.clone());
+                    }
+                    return Poll::Ready(Err(e));
+                }
             }
         }
     }
