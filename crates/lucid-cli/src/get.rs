@@ -445,27 +445,6 @@ impl Output {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_parse_reads_host_port_and_path() {
-        let u = Url::parse("https://localhost:8443/a/b?x=1").unwrap();
-        assert_eq!(
-            u,
-            Url {
-                host: "localhost".into(),
-                port: 8443,
-                path: "/a/b?x=1".into()
-            }
-        );
-        assert_eq!(Url::parse("https://[::1]/").unwrap().host, "::1");
-        assert!(Url::parse("http://x/").is_err());
-        assert_eq!(u.join("c").unwrap().path, "/a/c");
-    }
-}
-
 /// Prefers the TLS engine's own explanation of a failed request over hyper's.
 async fn explain_failure(
     step: &str,
@@ -505,4 +484,25 @@ fn tls_cause(err: &(dyn std::error::Error + 'static)) -> Option<String> {
         current = e.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parse_reads_host_port_and_path() {
+        let u = Url::parse("https://localhost:8443/a/b?x=1").unwrap();
+        assert_eq!(
+            u,
+            Url {
+                host: "localhost".into(),
+                port: 8443,
+                path: "/a/b?x=1".into()
+            }
+        );
+        assert_eq!(Url::parse("https://[::1]/").unwrap().host, "::1");
+        assert!(Url::parse("http://x/").is_err());
+        assert_eq!(u.join("c").unwrap().path, "/a/c");
+    }
 }
