@@ -231,3 +231,45 @@ fn sending_keys_are_updated_before_their_usage_limit() {
     let updates = *seen.0.lock().unwrap();
     assert!(updates >= 3, "{updates} key updates");
 }
+
+/// RFC 8701: GREASE values a client sprinkles into its hello.
+fn add_grease(hello: &mut lucid::codec::handshake::ClientHello) {
+    use lucid::codec::extensions::{ClientExtension, KeyShareEntry};
+    use lucid::codec::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+    hello.cipher_suites.insert(0, CipherSuite(0x0a0a));
+    for ext in &mut hello.extensions {
+        match ext {
+            ClientExtension::SupportedGroups(g) => g.insert(0, NamedGroup(0x1a1a)),
+            ClientExtension::KeyShare(k) => k.insert(
+                0,
+                KeyShareEntry {
+                    group: NamedGroup(0x1a1a),
+                    share: vec![0],
+                },
+            ),
+            ClientExtension::SupportedVersions(v) => v.insert(0, ProtocolVersion(0x2a2a)),
+            ClientExtension::SignatureAlgorithms(s) => s.insert(0, SignatureScheme(0x3a3a)),
+            _ => {}
+        }
+    }
+    hello
+        .extensions
+        .insert(0, ClientExtension::Unknown(ExtensionType(0x4a4a), vec![]));
+    hello
+        .extensions
+        .push(ClientExtension::Unknown(ExtensionType(0x5a5a), vec![0]));
+}
+
+#[test]
+fn grease_values_from_a_client_are_ignored() {
+    let ca = TestCa::new("GREASE CA");
+    for versions in [vec![Version::Tls13, Version::Tls12], vec![Version::Tls12]] {
+        let mut cc = client_config(&ca);
+        cc.versions = versions.clone();
+        cc.test_hooks.edit_client_hello = Some(add_grease);
+        let (mut c, mut s, r) = connect(cc, server_config(&ca, KeyType::EcdsaP256));
+        r.unwrap_or_else(|e| panic!("{versions:?}: {e:?}"));
+        assert_eq!(s.negotiated().version, versions.first().copied());
+        exchange_data(&mut c, &mut s);
+    }
+}

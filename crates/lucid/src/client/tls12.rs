@@ -25,7 +25,7 @@ use crate::crypto::kx::{KxGroup, KxKeyPair};
 use crate::crypto::rand::random_array;
 use crate::crypto::sign::{rsa_encrypt_premaster, KeyKind, SigScheme};
 use crate::error::Error;
-use crate::keys::tls12::MasterSecret12;
+use crate::keys::tls12::{narrate_key_block, narrate_master_secret, MasterSecret12};
 use crate::keys::transcript::Transcript;
 use crate::record::protect::Decrypter;
 use crate::suites::{self, KeyExchange12, ServerAuth, Suite, Version};
@@ -500,12 +500,7 @@ impl Handshake {
             &self.server_random,
             session_hash.as_ref(),
         )?;
-        cx.secret(
-            "master secret",
-            "PRF: pre-master secret + client random + server random",
-            Some("CLIENT_RANDOM"),
-            &ms.bytes,
-        );
+        narrate_master_secret(cx, &ms, self.extended_master_secret);
         self.master = Some(ms);
         Ok(())
     }
@@ -546,9 +541,9 @@ impl Handshake {
             .master
             .as_ref()
             .ok_or(Error::Internal("no master secret"))?;
-        let (encrypter, decrypter) = ms
-            .key_block(self.suite, &self.client_random, &self.server_random)?
-            .protection(self.suite, true)?;
+        let key_block = ms.key_block(self.suite, &self.client_random, &self.server_random)?;
+        narrate_key_block(cx, &key_block);
+        let (encrypter, decrypter) = key_block.protection(self.suite, true)?;
         cx.send_ccs()?;
         if cx.tracing() {
             cx.emit(Event::ChangeCipherSpec {

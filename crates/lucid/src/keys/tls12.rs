@@ -5,6 +5,7 @@
 use crate::crypto::aead::{AeadAlg, AeadKey};
 use crate::crypto::hash::{Digest, HashAlg};
 use crate::crypto::prf::tls12_prf;
+use crate::common::Common;
 use crate::error::Error;
 use crate::record::protect::{Decrypter, Encrypter, Tls12ChaCha, Tls12Gcm};
 use crate::suites::Suite;
@@ -89,6 +90,31 @@ impl MasterSecret12 {
         block.fill(0);
         Ok(kb)
     }
+}
+
+/// Narrates the master secret (and writes the NSS CLIENT_RANDOM key-log line).
+pub(crate) fn narrate_master_secret(cx: &Common, ms: &MasterSecret12, ems: bool) {
+    let inputs = if ems {
+        "PRF: pre-master secret + hash of the handshake so far (extended master secret, RFC 7627)"
+    } else {
+        "PRF: pre-master secret + client random + server random"
+    };
+    cx.secret("master secret", inputs, Some("CLIENT_RANDOM"), &ms.bytes);
+}
+
+/// Narrates the session keys made from the master secret and the two randoms.
+pub(crate) fn narrate_key_block(cx: &Common, kb: &KeyBlock) {
+    if !cx.tracing() {
+        return;
+    }
+    let mut all = [&kb.client_key[..], &kb.server_key, &kb.client_iv, &kb.server_iv].concat();
+    cx.secret(
+        "session keys (client and server write keys and IVs)",
+        "PRF: master secret + server random + client random (\"key expansion\")",
+        None,
+        &all,
+    );
+    all.fill(0);
 }
 
 /// AES-GCM takes a 4-byte implicit salt (RFC 5288 §3); ChaCha20-Poly1305 a 12-byte IV

@@ -27,7 +27,7 @@ use crate::crypto::kx::{KxGroup, KxKeyPair};
 use crate::crypto::rand::random_array;
 use crate::crypto::sign::{KeyKind, SigScheme};
 use crate::error::Error;
-use crate::keys::tls12::MasterSecret12;
+use crate::keys::tls12::{narrate_key_block, narrate_master_secret, MasterSecret12};
 use crate::keys::transcript::Transcript;
 use crate::record::protect::{Decrypter, Encrypter};
 use crate::suites::{self, KeyExchange12, ServerAuth, Suite, Version};
@@ -572,15 +572,10 @@ impl Handshake {
             &self.server_random,
             session_hash.as_ref(),
         )?;
-        cx.secret(
-            "master secret",
-            "PRF: pre-master secret + client random + server random",
-            Some("CLIENT_RANDOM"),
-            &ms.bytes,
-        );
-        let (encrypter, decrypter) = ms
-            .key_block(self.suite, &self.client_random, &self.server_random)?
-            .protection(self.suite, false)?;
+        narrate_master_secret(cx, &ms, self.extended_master_secret);
+        let key_block = ms.key_block(self.suite, &self.client_random, &self.server_random)?;
+        narrate_key_block(cx, &key_block);
+        let (encrypter, decrypter) = key_block.protection(self.suite, false)?;
         self.pending_encrypter = Some(encrypter);
         self.pending_decrypter = Some(decrypter);
         self.master = Some(ms);
