@@ -186,6 +186,25 @@ pub(crate) fn unexpected(expected: &'static str, got: &Message<'_>) -> Error {
     }
 }
 
+/// RFC 8446 §4.4.4 / RFC 5246 §7.4.9: the peer's Finished must equal the value our own
+/// transcript gives, compared in constant time; a mismatch is decrypt_error.
+pub(crate) fn check_peer_finished(
+    cx: &Common,
+    expected: &[u8],
+    received: &[u8],
+) -> Result<(), Error> {
+    if !crate::crypto::ct_eq(expected, received) {
+        return Err(Error::BadFinished);
+    }
+    if cx.tracing() {
+        cx.emit(Event::Finished {
+            sender: cx.side.peer(),
+            verify_data: received,
+        });
+    }
+    Ok(())
+}
+
 /// Takes the handshake message of type `typ` or fails with unexpected_message.
 pub(crate) fn expect<'a>(
     msg: Message<'a>,

@@ -17,10 +17,9 @@ use crate::codec::tls12::{
     EcdheServerKeyExchange,
 };
 use crate::codec::{DecodeError, ExtensionType, HandshakeType, ProtocolVersion};
-use crate::common::{expect, unexpected, Common, Message};
+use crate::common::{check_peer_finished, expect, unexpected, Common, Message};
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::State;
-use crate::crypto::ct_eq;
 use crate::crypto::kx::{KxGroup, KxKeyPair};
 use crate::crypto::rand::random_array;
 use crate::crypto::sign::{rsa_encrypt_premaster, KeyKind, SigScheme};
@@ -598,15 +597,7 @@ impl Handshake {
         // RFC 5246 §7.4.9: verify_data over every handshake message before this one,
         // compared in constant time.
         let expected = ms.verify_data(false, &self.transcript.current())?;
-        if !ct_eq(&expected, m.body) {
-            return Err(Error::BadFinished);
-        }
-        if cx.tracing() {
-            cx.emit(Event::Finished {
-                sender: Side::Server,
-                verify_data: m.body,
-            });
-        }
+        check_peer_finished(cx, &expected, m.body)?;
         cx.facts.peer_identity = self.server_chain;
         cx.handshake_done = true;
         if cx.tracing() {

@@ -14,10 +14,9 @@ use crate::codec::handshake::{
     EncryptedExtensions, ServerHello,
 };
 use crate::codec::{ExtensionType, HandshakeType, SignatureScheme};
-use crate::common::{expect, unexpected, Common, Message};
+use crate::common::{check_peer_finished, expect, unexpected, Common, Message};
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::State;
-use crate::crypto::ct_eq;
 use crate::crypto::hmac::Secret;
 use crate::error::Error;
 use crate::keys::tls13::{
@@ -380,15 +379,7 @@ impl Handshake {
         // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(..CertificateVerify)),
         // compared in constant time.
         let expected = finished_verify_data(&self.server_secret, &self.transcript.current());
-        if !ct_eq(expected.as_ref(), m.body) {
-            return Err(Error::BadFinished);
-        }
-        if cx.tracing() {
-            cx.emit(Event::Finished {
-                sender: Side::Server,
-                verify_data: m.body,
-            });
-        }
+        check_peer_finished(cx, expected.as_ref(), m.body)?;
         self.transcript.add(m.raw);
 
         // Application secrets come from the transcript through the server's Finished.

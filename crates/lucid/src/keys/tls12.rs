@@ -2,10 +2,10 @@
 //! and the two randoms make the master secret; the master secret makes the key block and
 //! the Finished values.
 
+use crate::common::Common;
 use crate::crypto::aead::{AeadAlg, AeadKey};
 use crate::crypto::hash::{Digest, HashAlg};
 use crate::crypto::prf::tls12_prf;
-use crate::common::Common;
 use crate::error::Error;
 use crate::record::protect::{Decrypter, Encrypter, Tls12ChaCha, Tls12Gcm};
 use crate::suites::Suite;
@@ -107,7 +107,13 @@ pub(crate) fn narrate_key_block(cx: &Common, kb: &KeyBlock) {
     if !cx.tracing() {
         return;
     }
-    let mut all = [&kb.client_key[..], &kb.server_key, &kb.client_iv, &kb.server_iv].concat();
+    let mut all = [
+        &kb.client_key[..],
+        &kb.server_key,
+        &kb.client_iv,
+        &kb.server_iv,
+    ]
+    .concat();
     cx.secret(
         "session keys (client and server write keys and IVs)",
         "PRF: master secret + server random + client random (\"key expansion\")",

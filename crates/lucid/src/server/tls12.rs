@@ -19,10 +19,9 @@ use crate::codec::tls12::{
 use crate::codec::{
     CipherSuite, DecodeError, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
-use crate::common::{expect, unexpected, Common, Message};
+use crate::common::{check_peer_finished, expect, unexpected, Common, Message};
 use crate::config::{CertifiedKey, ClientAuth, ServerConfig};
 use crate::conn::State;
-use crate::crypto::ct_eq;
 use crate::crypto::kx::{KxGroup, KxKeyPair};
 use crate::crypto::rand::random_array;
 use crate::crypto::sign::{KeyKind, SigScheme};
@@ -658,15 +657,7 @@ impl Handshake {
         // RFC 5246 §7.4.9: verify_data over every handshake message before this one,
         // compared in constant time.
         let expected = ms.verify_data(true, &self.transcript.current())?;
-        if !ct_eq(&expected, m.body) {
-            return Err(Error::BadFinished);
-        }
-        if cx.tracing() {
-            cx.emit(Event::Finished {
-                sender: Side::Client,
-                verify_data: m.body,
-            });
-        }
+        check_peer_finished(cx, &expected, m.body)?;
         self.transcript.add(m.raw);
 
         // Our ChangeCipherSpec and Finished (RFC 5246 §7.1, §7.4.9).

@@ -16,10 +16,9 @@ use crate::codec::handshake::{
     ClientHello, EncryptedExtensions, ServerHello, HRR_RANDOM,
 };
 use crate::codec::{HandshakeType, ProtocolVersion};
-use crate::common::{expect, Common, Message};
+use crate::common::{check_peer_finished, expect, Common, Message};
 use crate::config::{CertifiedKey, ClientAuth, ServerConfig};
 use crate::conn::State;
-use crate::crypto::ct_eq;
 use crate::crypto::hmac::Secret;
 use crate::crypto::kx::{self, KxGroup};
 use crate::crypto::rand::random_array;
@@ -594,15 +593,7 @@ impl AwaitClient {
     fn finished(self: Box<Self>, cx: &mut Common, msg: Message<'_>) -> Result<State, Error> {
         let m = expect(msg, HandshakeType::FINISHED, "the client's Finished")?;
         let expected = finished_verify_data(&self.client_hs, &self.transcript.current());
-        if !ct_eq(expected.as_ref(), m.body) {
-            return Err(Error::BadFinished);
-        }
-        if cx.tracing() {
-            cx.emit(Event::Finished {
-                sender: Side::Client,
-                verify_data: m.body,
-            });
-        }
+        check_peer_finished(cx, expected.as_ref(), m.body)?;
         cx.set_decrypter(Box::new(protection(self.suite, &self.client_app)?));
         cx.handshake_done = true;
         if cx.tracing() {
