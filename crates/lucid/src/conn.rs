@@ -196,6 +196,10 @@ impl Connection {
     }
 
     fn process(&mut self) -> Result<(), Error> {
+        // RFC 8446 §6.1: anything after close_notify is ignored.
+        if self.received_close {
+            return Ok(());
+        }
         while let Some(record) = self.common.record.next_record()? {
             match record.typ {
                 ContentType::HANDSHAKE => {
@@ -223,6 +227,9 @@ impl Connection {
                         });
                     }
                     self.ignored_records = 0;
+                    if let Some(State::Traffic13(t)) = &mut self.state {
+                        t.key_updates_in_a_row = 0;
+                    }
                     self.common.record.hold_app_data(record.range);
                     break;
                 }
@@ -276,6 +283,11 @@ impl Connection {
             });
         };
         let description = AlertDescription(*desc);
+        if *level != 1 && *level != 2 {
+            return Err(Error::IllegalParameter(format!(
+                "an alert of unknown level {level}"
+            )));
+        }
         if self.common.tracing() {
             self.common.emit(Event::Alert {
                 sender: self.common.side.peer(),
@@ -310,6 +322,14 @@ impl Connection {
     }
 
     fn handle_ccs(&mut self, data: &[u8], protected: bool) -> Result<(), Error> {
+        // RFC 5246 §7.1 / RFC 8446 §5.1: a ChangeCipherSpec may not interrupt a handshake
+        // message.
+        if !self.joiner.is_empty() {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of a handshake message",
+                got: "a ChangeCipherSpec inside a handshake message".into(),
+            });
+        }
         if data != [1] || protected {
             return Err(Error::UnexpectedMessage {
                 expected: "a ChangeCipherSpec of one byte 0x01, unprotected",

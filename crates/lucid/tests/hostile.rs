@@ -323,3 +323,38 @@ fn oversized_tls13_record_is_record_overflow() {
     let e = feed_all(&mut s, &record(23, &body[..16384 + 256])).expect_err("bad mac");
     assert_eq!(e, Error::BadRecordMac);
 }
+
+#[test]
+fn change_cipher_spec_inside_a_fragmented_handshake_message() {
+    let fx = fixture();
+    let c = ClientConnection::new(fx.client.clone(), "localhost").unwrap();
+    let hello = c.pending_tls()[5..].to_vec();
+    let mut s = ServerConnection::new(fx.server.clone()).unwrap();
+    // The first half of the ClientHello, then a CCS before the rest.
+    feed_all(&mut s, &record(22, &hello[..hello.len() / 2])).unwrap();
+    expect_unexpected(feed_all(&mut s, &record(20, &[1])));
+}
+
+#[test]
+fn an_alert_of_unknown_level_is_illegal() {
+    let fx = fixture();
+    let mut s = ServerConnection::new(fx.server.clone()).unwrap();
+    let e = feed_all(&mut s, &record(21, &[3, 0])).expect_err("refused");
+    assert_eq!(
+        e.alert(),
+        Some(AlertDescription::ILLEGAL_PARAMETER),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn records_after_close_notify_are_ignored() {
+    let fx = fixture();
+    let mut s = ServerConnection::new(fx.server.clone()).unwrap();
+    let mut data = record(21, &[1, 0]);
+    data.extend(record(23, b"junk that would otherwise be refused"));
+    feed_all(&mut s, &data).unwrap();
+    assert!(s.received_close_notify());
+    let mut buf = [0u8; 16];
+    assert_eq!(s.read_plaintext(&mut buf).unwrap(), 0);
+}
