@@ -89,33 +89,61 @@ pub fn run(args: ServeArgs) -> Result<u8, Fail> {
             ),
         )
     })?;
-    let std_listener = std::net::TcpListener::bind(addr)
-        .map_err(|e| Fail::usage("listen", format!("{addr}: {e}")))?;
-    std_listener
-        .set_nonblocking(true)
-        .map_err(|e| Fail::new("listen", e))?;
-
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Fail::new("runtime", e))?;
-    rt.block_on(serve(std_listener, sc, args.dir.map(Arc::new)))?;
+    // Signal handlers go in before the port opens, so a SIGTERM sent as soon as the port
+    // accepts connections already stops the server cleanly instead of killing it.
+    let shutdown = {
+        let _rt = rt.enter();
+        shutdown_signal().map_err(|e| Fail::new("signals", e))?
+    };
+    let std_listener = std::net::TcpListener::bind(addr)
+        .map_err(|e| Fail::usage("listen", format!("{addr}: {e}")))?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| Fail::new("listen", e))?;
+    rt.block_on(serve(std_listener, sc, args.dir.map(Arc::new), shutdown))?;
     Ok(0)
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. The handlers are registered when
+/// this is called (inside a runtime), not when the future is first polled.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 async fn serve(
     std_listener: std::net::TcpListener,
     sc: Arc<ServerConfig>,
     dir: Option<Arc<PathBuf>>,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), Fail> {
     let listener =
         tokio::net::TcpListener::from_std(std_listener).map_err(|e| Fail::new("listen", e))?;
     let local = listener.local_addr().map_err(|e| Fail::new("listen", e))?;
-    eprintln!("lucid: serving https://{local}/ (HTTP/2 and HTTP/1.1); Ctrl-C stops");
+    eprintln!("lucid: serving https://{local}/ (HTTP/2 and HTTP/1.1); Ctrl-C or SIGTERM stops");
     let acceptor = TlsAcceptor::new(sc);
     let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
