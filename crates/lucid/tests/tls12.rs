@@ -431,3 +431,44 @@ fn both_sides_log_the_same_client_random_master_secret() {
     assert_eq!(client[0].1, c.negotiated().client_random);
     assert_eq!(client[0].2.len(), 48);
 }
+
+/// A ClientHello from an old client: TLS 1.1 in legacy_version, no supported_versions.
+fn offer_tls11_only(hello: &mut ClientHello) {
+    hello.legacy_version = lucid::codec::ProtocolVersion::TLS11;
+    hello
+        .extensions
+        .retain(|e| e.ext_type() != ExtensionType::SUPPORTED_VERSIONS);
+}
+
+#[test]
+fn a_client_wanting_tls11_is_refused_with_protocol_version_naming_it() {
+    // RFC 8996: TLS 1.0 and 1.1 are never negotiated.
+    let ca = TestCa::new("Old client CA");
+    let mut cc = tls12_client(&ca);
+    cc.test_hooks.edit_client_hello = Some(offer_tls11_only);
+    let (_, _, r) = connect(cc, server_config(&ca, KeyType::EcdsaP256));
+    let (side, e) = r.unwrap_err();
+    assert_eq!(side, "server");
+    assert_eq!(e.alert(), Some(AlertDescription::PROTOCOL_VERSION));
+    assert!(e.to_string().contains("TLS 1.1"), "{e}");
+}
+
+#[test]
+fn a_server_answering_tls10_is_refused_with_protocol_version_naming_it() {
+    let ca = TestCa::new("Old server CA");
+    let mut c = ClientConnection::new(tls12_client(&ca).build().unwrap(), "localhost").unwrap();
+    // A minimal TLS 1.0 ServerHello: version 3.1, random, empty session id, a suite, null
+    // compression, no extensions.
+    let mut body = vec![3, 1];
+    body.extend([7u8; 32]);
+    body.push(0);
+    body.extend([0xc0, 0x2b, 0]);
+    let mut msg = vec![2, 0, 0, body.len() as u8];
+    msg.extend(body);
+    let mut record = vec![22, 3, 1, 0, msg.len() as u8];
+    record.extend(msg);
+    c.feed_tls(&record);
+    let e = c.process_new_packets().unwrap_err();
+    assert_eq!(e.alert(), Some(AlertDescription::PROTOCOL_VERSION));
+    assert!(e.to_string().contains("TLS 1.0"), "{e}");
+}
