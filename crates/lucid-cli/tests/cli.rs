@@ -777,14 +777,27 @@ fn serve_and_get_agree_on_tls13_tls12_ecdhe_and_tls12_rsa() {
     let url = format!("https://localhost:{port}/");
     let out = lucid(&["get", "--cacert", p(&ca), &url], 60);
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
-    assert!(out.stdout.contains("version:         TLS 1.3"), "{}", out.stdout);
-    assert!(out.stdout.contains("cipher suite:    TLS_AES_"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("version:         TLS 1.3"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("cipher suite:    TLS_AES_"),
+        "{}",
+        out.stdout
+    );
 
     let out = lucid(&["get", "--cacert", p(&ca), "--max-tls", "1.2", &url], 60);
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
-    assert!(out.stdout.contains("version:         TLS 1.2"), "{}", out.stdout);
     assert!(
-        out.stdout.contains("cipher suite:    TLS_ECDHE_ECDSA_WITH_"),
+        out.stdout.contains("version:         TLS 1.2"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("cipher suite:    TLS_ECDHE_ECDSA_WITH_"),
         "{}",
         out.stdout
     );
@@ -792,7 +805,15 @@ fn serve_and_get_agree_on_tls13_tls12_ecdhe_and_tls12_rsa() {
 
     // TLS 1.2 RSA key transport: an RSA certificate and the RSA suite on both ends.
     let out = lucid(
-        &["ca", "issue", p(&dir), "rsa.test", "localhost", "--key-type", "rsa2048"],
+        &[
+            "ca",
+            "issue",
+            p(&dir),
+            "rsa.test",
+            "localhost",
+            "--key-type",
+            "rsa2048",
+        ],
         120,
     );
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
@@ -809,18 +830,32 @@ fn serve_and_get_agree_on_tls13_tls12_ecdhe_and_tls12_rsa() {
     ]);
     let url = format!("https://localhost:{port}/");
     let out = lucid(
-        &["get", "--cacert", p(&ca), "--cipher-suites", RSA, "--max-tls", "1.2", &url],
+        &[
+            "get",
+            "--cacert",
+            p(&ca),
+            "--cipher-suites",
+            RSA,
+            "--max-tls",
+            "1.2",
+            &url,
+        ],
         60,
     );
     assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
-    assert!(out.stdout.contains("version:         TLS 1.2"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("version:         TLS 1.2"),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains(&format!("cipher suite:    {RSA}")),
         "{}",
         out.stdout
     );
     assert!(
-        out.stdout.contains("group:           none (RSA key transport)"),
+        out.stdout
+            .contains("group:           none (RSA key transport)"),
         "{}",
         out.stdout
     );
@@ -865,7 +900,9 @@ fn json_message(e: &Json) -> Option<(Side, &'static str)> {
 }
 
 fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[test]
@@ -873,8 +910,18 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
     let dir = temp_dir("flowtrace");
     for (name, flow, tls13, suite_prefix) in [
         ("tls13", Flow::Tls13, true, "TLS_AES_"),
-        ("tls12-ecdhe", Flow::Tls12Ecdhe, false, "TLS_ECDHE_ECDSA_WITH_"),
-        ("tls12-rsa", Flow::Tls12Rsa, false, "TLS_RSA_WITH_AES_128_GCM_SHA256"),
+        (
+            "tls12-ecdhe",
+            Flow::Tls12Ecdhe,
+            false,
+            "TLS_ECDHE_ECDSA_WITH_",
+        ),
+        (
+            "tls12-rsa",
+            Flow::Tls12Rsa,
+            false,
+            "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        ),
         ("mtls", Flow::Tls13ClientAuth, true, "TLS_AES_"),
     ] {
         let trace = dir.join(format!("{name}.jsonl"));
@@ -919,11 +966,16 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
             .iter()
             .filter(|e| e.str("side") == Some("server"))
             .collect();
-        let one = |side: &[&Json], kind: &str| -> Json {
-            let found: Vec<&&Json> = side.iter().filter(|e| e.str("event") == Some(kind)).collect();
-            assert_eq!(found.len(), 1, "{name}: {kind} events: {found:?}");
-            parse_json(&text.lines().nth(seq_of(found[0]) - 1).unwrap().to_string())
+        let one = |side: &[&'_ Json], kind: &str| -> usize {
+            let found: Vec<usize> = side
+                .iter()
+                .filter(|e| e.str("event") == Some(kind))
+                .map(|e| seq_of(e) - 1)
+                .collect();
+            assert_eq!(found.len(), 1, "{name}: {kind} events at {found:?}");
+            found[0]
         };
+        let one = |side: &[&Json], kind: &str| -> &Json { &events[one(side, kind)] };
 
         // ClientHello: a 64-hex-digit random, the same on both ends; not a retry.
         let ch = one(&client, "client_hello");
@@ -943,13 +995,18 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
         let sr = sh.str("random").unwrap();
         assert!(sr.len() == 64 && is_hex(sr) && sr != random, "{name}: {sr}");
         assert_eq!(one(&server, "server_hello").str("random"), Some(sr));
-        match flow {
-            Flow::Tls12Rsa => assert_eq!(sh.get("group"), Some(&Json::Null), "{name}"),
-            _ => assert!(sh.str("group").is_some(), "{name}: {sh:?}"),
+        // The group is in a TLS 1.3 ServerHello's key_share; TLS 1.2 has none there.
+        if tls13 {
+            assert!(sh.str("group").is_some(), "{name}: {sh:?}");
+        } else {
+            assert_eq!(sh.get("group"), Some(&Json::Null), "{name}: {sh:?}");
         }
 
         // Certificates: the server's chain names localhost; in mTLS the client's is alice.
-        for e in client.iter().filter(|e| e.str("event") == Some("certificate")) {
+        for e in client
+            .iter()
+            .filter(|e| e.str("event") == Some("certificate"))
+        {
             let Some(Json::Arr(chain)) = e.get("chain") else {
                 panic!("{name}: certificate without chain: {e:?}");
             };
@@ -961,7 +1018,10 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
                 s => panic!("{name}: sender {s:?}"),
             }
         }
-        for e in client.iter().filter(|e| e.str("event") == Some("certificate_verify")) {
+        for e in client
+            .iter()
+            .filter(|e| e.str("event") == Some("certificate_verify"))
+        {
             assert_eq!(e.get("verified"), Some(&Json::Bool(true)), "{name}: {e:?}");
             assert!(e.str("scheme").is_some(), "{name}: {e:?}");
         }
@@ -977,7 +1037,10 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
         match flow {
             Flow::Tls12Ecdhe => {
                 let ske = one(&client, "server_key_exchange");
-                assert!(ske.str("group").is_some() && ske.str("scheme").is_some(), "{ske:?}");
+                assert!(
+                    ske.str("group").is_some() && ske.str("scheme").is_some(),
+                    "{ske:?}"
+                );
                 let cke = one(&client, "client_key_exchange");
                 assert_eq!(cke.str("kind"), Some("ecdhe"), "{cke:?}");
                 assert_eq!(cke.str("group"), ske.str("group"), "{cke:?}");
@@ -997,7 +1060,9 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
             let vd = |side: &[&Json]| -> String {
                 let f: Vec<&&Json> = side
                     .iter()
-                    .filter(|e| e.str("event") == Some("finished") && e.str("sender") == Some(sender))
+                    .filter(|e| {
+                        e.str("event") == Some("finished") && e.str("sender") == Some(sender)
+                    })
                     .collect();
                 assert_eq!(f.len(), 1, "{name}: {sender} finished: {f:?}");
                 f[0].str("verify_data").unwrap().to_string()
@@ -1023,8 +1088,24 @@ fn demo_trace_json_of_every_flow_matches_the_flow_table() {
         for (_, msg) in flow.messages() {
             assert!(svg_text.contains(msg), "{name}: no {msg} in the diagram");
         }
+        // Its numbered arrows, in order, are the flow's messages plus what the narration
+        // also draws: TLS 1.3 compatibility ChangeCipherSpecs and the closing alerts.
+        let labels: Vec<&str> = svg_text
+            .split("</text>")
+            .filter_map(|t| t.rsplit('>').next())
+            .filter_map(|t| t.split_once(". "))
+            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(_, rest)| rest.trim_end_matches(" 🔒"))
+            .collect();
         let arrows = svg_text.matches("marker-end=\"url(#arrow)\"").count();
-        assert_eq!(arrows, flow.messages().len(), "{name}: arrows in\n{svg_text}");
+        assert_eq!(labels.len(), arrows, "{name}: {labels:?}");
+        let drawn: Vec<&str> = labels
+            .iter()
+            .copied()
+            .filter(|l| *l != "Alert" && !(tls13 && *l == "ChangeCipherSpec"))
+            .collect();
+        let want: Vec<&str> = flow.messages().iter().map(|(_, m)| *m).collect();
+        assert_eq!(drawn, want, "{name}: diagram labels {labels:?}");
     }
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -1064,7 +1145,15 @@ fn serve_with_malformed_cert_or_key_files_says_so_in_one_line() {
     let listen = format!("127.0.0.1:{port}");
     let serve = |cert: &Path, key: &Path| {
         lucid(
-            &["serve", "--listen", &listen, "--cert", p(cert), "--key", p(key)],
+            &[
+                "serve",
+                "--listen",
+                &listen,
+                "--cert",
+                p(cert),
+                "--key",
+                p(key),
+            ],
             30,
         )
     };
@@ -1136,7 +1225,10 @@ fn get_of_a_missing_file_exits_22_and_prints_the_body() {
         assert_eq!(out.code, Some(22), "{extra:?}: stderr: {}", out.stderr);
         assert!(!out.stdout.contains("PRIVATE KEY"), "{}", out.stdout);
     }
-    let out = lucid(&["get", "--cacert", p(&ca), "-I", &format!("{base}/nope")], 60);
+    let out = lucid(
+        &["get", "--cacert", p(&ca), "-I", &format!("{base}/nope")],
+        60,
+    );
     assert_eq!(out.code, Some(22), "stderr: {}", out.stderr);
     assert!(out.stdout.contains("404"), "{}", out.stdout);
     drop(server);
@@ -1177,7 +1269,11 @@ fn serve_exits_cleanly_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
@@ -1188,13 +1284,20 @@ fn serve_exits_cleanly_on_sigterm_right_after_the_port_opens() {
     let dir = pki_dir("sigterm-early");
     let (mut server, _port) = serve_localhost(&dir, &[]);
     let pid = server.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(s) = server.0.try_wait().expect("wait") {
             break s;
         }
-        assert!(Instant::now() < deadline, "still running 15 s after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "still running 15 s after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0), "{status}");

@@ -262,10 +262,32 @@ pub(crate) fn read_sections(
         .map_err(|e| LoadError::BadPem {
             what: what.into(),
             reason: format!(
-                "{e}; each block needs a '-----BEGIN ...-----' line, base64 data \
-                 and a matching '-----END ...-----' line"
+                "{}; each block needs a '-----BEGIN ...-----' line, base64 data \
+                 and a matching '-----END ...-----' line",
+                describe_pem_error(&e)
             ),
         })
+}
+
+/// The PEM parser's error in words (its own Display prints byte arrays).
+fn describe_pem_error(e: &rustls_pki_types::pem::Error) -> String {
+    use rustls_pki_types::pem::Error as E;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    match e {
+        E::MissingSectionEnd { end_marker } => {
+            let marker = text(end_marker);
+            if marker.starts_with("-----") {
+                format!("the file is cut short: '{marker}' is missing")
+            } else {
+                format!("the file is cut short: '-----END {marker}-----' is missing")
+            }
+        }
+        E::IllegalSectionStart { line } => {
+            format!("a malformed BEGIN line: '{}'", text(line))
+        }
+        E::Base64Decode(why) => format!("the base64 data is damaged ({why})"),
+        other => other.to_string(),
+    }
 }
 
 /// Whether `bytes` is plausibly a single binary DER certificate.
