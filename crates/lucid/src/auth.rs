@@ -118,3 +118,32 @@ pub(crate) fn offered_schemes(version: Version) -> Vec<SignatureScheme> {
         .map(suites::scheme_code)
         .collect()
 }
+
+/// The server's check of a client CertificateVerify (RFC 8446 §4.4.3, RFC 5246 §7.4.8): the
+/// signature must verify with the client certificate's key; only then does the chain
+/// become the connection's peer identity.
+pub(crate) fn accept_client_certificate_verify(
+    cx: &mut Common,
+    version: Version,
+    chain: VerifiedChain,
+    cv: &crate::codec::handshake::CertificateVerify,
+    signed: &[u8],
+) -> Result<(), Error> {
+    check_signature(
+        version,
+        chain.end_entity(),
+        cv.scheme,
+        signed,
+        &cv.signature,
+        "client CertificateVerify",
+    )?;
+    if cx.tracing() {
+        cx.emit(Event::CertificateVerify {
+            sender: Side::Client,
+            scheme: cv.scheme,
+            verified: true,
+        });
+    }
+    cx.facts.peer_identity = Some(chain);
+    Ok(())
+}

@@ -1,5 +1,5 @@
-//! TLS 1.3 mutual authentication, lucid client x lucid server. Each case takes the version
-//! as a parameter so TLS 1.2 can be added to `VERSIONS` once it lands.
+//! Mutual authentication in TLS 1.3 and TLS 1.2, lucid client x lucid server, and against
+//! OpenSSL.
 
 mod common;
 use std::sync::Arc;
@@ -272,4 +272,105 @@ fn lucid_server_refuses_openssl_s_client_without_certificate() {
         stderr.contains("certificate required"),
         "s_client: {stderr}"
     );
+}
+
+#[test]
+fn mode_by_version_by_client_key_matrix() {
+    let ca = TestCa::new("Matrix CA");
+    let keys: Vec<Option<KeyType>> = std::iter::once(None)
+        .chain(ALL_KEY_TYPES.into_iter().map(Some))
+        .collect();
+    for version in VERSIONS {
+        for mode in ["off", "optional", "required"] {
+            for key in &keys {
+                let auth = match mode {
+                    "off" => ClientAuth::Off,
+                    "optional" => ClientAuth::Optional(ca.roots()),
+                    _ => ClientAuth::Required(ca.roots()),
+                };
+                let ck = key.map(|k| ca.certified_key(&["client.test"], k, true));
+                let (cc, sc) = configs(&ca, version, auth, ck);
+                let (_c, s, out) = run(cc, sc);
+                let case = format!("{version:?} {mode} {key:?}");
+                match (mode, key) {
+                    ("required", None) => {
+                        assert_eq!(
+                            out.server,
+                            Some(Error::CertificateRequired(version)),
+                            "{case}"
+                        );
+                        assert_eq!(out.client, Some(Error::ServerRequiresCertificate), "{case}");
+                    }
+                    _ => {
+                        assert!(
+                            out.client.is_none() && out.server.is_none(),
+                            "{case}: {out:?}"
+                        );
+                        // The identity is there exactly when a certificate was asked for and sent.
+                        let asked = mode != "off";
+                        assert_eq!(
+                            s.negotiated().peer_identity.is_some(),
+                            asked && key.is_some(),
+                            "{case}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A signer holding a different key from the certificate it is paired with (what a broken
+/// or malicious client would do); CertifiedKey::new refuses such a pair, so it is built by
+/// hand here.
+fn mismatched_client_key(ca: &TestCa) -> CertifiedKey {
+    let right = ca.certified_key(&["client.test"], KeyType::EcdsaP256, true);
+    let wrong = ca.certified_key(&["other.test"], KeyType::EcdsaP256, true);
+    CertifiedKey {
+        chain: right.chain,
+        key: wrong.key,
+    }
+}
+
+#[test]
+fn certificate_verify_signed_with_the_wrong_key_is_decrypt_error() {
+    let ca = TestCa::new("mTLS CA");
+    for version in VERSIONS {
+        let (cc, sc) = configs(
+            &ca,
+            version,
+            ClientAuth::Required(ca.roots()),
+            Some(mismatched_client_key(&ca)),
+        );
+        let (_c, s, out) = run(cc, sc);
+        let err = out.server.clone().expect("server must refuse");
+        assert!(
+            matches!(err, Error::BadSignature(_)),
+            "{version:?}: {err:?}"
+        );
+        assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+        assert!(
+            err.to_string().contains("signature does not verify"),
+            "{err}"
+        );
+        assert_eq!(
+            out.client,
+            Some(Error::PeerAlert(AlertDescription::DECRYPT_ERROR)),
+            "{version:?}"
+        );
+        // No identity without proof of possession of its key.
+        assert!(s.negotiated().peer_identity.is_none(), "{version:?}");
+    }
+}
+
+#[test]
+fn a_client_key_that_does_not_match_its_certificate_is_refused_when_loaded() {
+    let ca = TestCa::new("mTLS CA");
+    let (cert, _) = ca.issue(&["client.test"], KeyType::EcdsaP256, true);
+    let (_, other_key) = ca.issue(&["other.test"], KeyType::EcdsaP256, true);
+    let err = CertifiedKey::from_pem(cert.as_bytes(), other_key.as_bytes())
+        .err()
+        .expect("mismatched pair must be refused");
+    assert!(matches!(err, Error::Config(_)));
+    assert!(err.to_string().contains("does not match"), "{err}");
 }

@@ -32,6 +32,7 @@ use crate::record::protect::{Decrypter, Encrypter};
 use crate::suites::{self, KeyExchange12, ServerAuth, Suite, Version};
 use crate::trace::{Event, KeyExchangeKind, Side};
 use crate::traffic::Traffic12;
+use crate::verify::VerifiedChain;
 
 /// RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 ends its random with this.
 const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
@@ -91,6 +92,9 @@ pub(crate) struct Handshake {
     extended_master_secret: bool,
     kx: Option<Kx12>,
     client_chain_required: bool,
+    /// The client's chain, verified; it becomes the peer identity once its
+    /// CertificateVerify checks out.
+    client_chain: Option<VerifiedChain>,
     master: Option<MasterSecret12>,
     pending_decrypter: Option<Box<dyn Decrypter>>,
     pending_encrypter: Option<Box<dyn Encrypter>>,
@@ -176,6 +180,7 @@ pub(crate) fn start(cx: &mut Common, chosen: Chosen12) -> Result<State, Error> {
 
     let hs = Box::new(Handshake {
         client_chain_required: matches!(config.client_auth, ClientAuth::Required(_)),
+        client_chain: None,
         config,
         suite: choice.suite,
         cert: choice.cert,
@@ -479,7 +484,7 @@ impl Handshake {
         let now = (self.config.clock)();
         let verified =
             auth::verify_peer_chain(cx, roots, &self.config.crls, chain, Expect::Client, now)?;
-        cx.facts.peer_identity = Some(verified);
+        self.client_chain = Some(verified);
         Ok(Tls12State::ExpectClientKeyExchange(self))
     }
 
@@ -525,7 +530,7 @@ impl Handshake {
         }
         self.transcript.add(m.raw);
         self.derive_keys(cx, &premaster)?;
-        Ok(if cx.facts.peer_identity.is_some() {
+        Ok(if self.client_chain.is_some() {
             Tls12State::ExpectCertificateVerify(self)
         } else {
             self.transcript.drop_messages();
@@ -592,31 +597,16 @@ impl Handshake {
             "the client's CertificateVerify",
         )?;
         let cv = CertificateVerify::decode(m.body).map_err(Error::decode("CertificateVerify"))?;
-        let chain = cx
-            .facts
-            .peer_identity
-            .as_ref()
+        let chain = self
+            .client_chain
+            .take()
             .ok_or(Error::Internal("no client chain"))?;
         // RFC 5246 §7.4.8: the signature covers every handshake message before this one.
         let messages = self
             .transcript
             .messages()
             .ok_or(Error::Internal("handshake messages were not kept"))?;
-        auth::check_signature(
-            Version::Tls12,
-            chain.end_entity(),
-            cv.scheme,
-            messages,
-            &cv.signature,
-            "client CertificateVerify",
-        )?;
-        if cx.tracing() {
-            cx.emit(Event::CertificateVerify {
-                sender: Side::Client,
-                scheme: cv.scheme,
-                verified: true,
-            });
-        }
+        auth::accept_client_certificate_verify(cx, Version::Tls12, chain, &cv, messages)?;
         self.transcript.add(m.raw);
         self.transcript.drop_messages();
         Ok(Tls12State::ExpectChangeCipherSpec(self))

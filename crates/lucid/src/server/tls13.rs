@@ -32,6 +32,7 @@ use crate::record::MAX_CIPHERTEXT_TLS13;
 use crate::suites::{self, Suite, Version};
 use crate::trace::{Event, KeyExchangeKind, Side};
 use crate::traffic::{Traffic13, TrafficSecret};
+use crate::verify::VerifiedChain;
 
 /// The server's TLS 1.3 states, one per awaited message.
 #[allow(clippy::enum_variant_names)] // DESIGN.md: a state is named for what it awaits.
@@ -50,6 +51,9 @@ pub(crate) struct AwaitClient {
     client_app: Secret,
     server_app: Secret,
     client_chain_required: bool,
+    /// The client's chain, verified; it becomes the peer identity once its
+    /// CertificateVerify checks out.
+    client_chain: Option<VerifiedChain>,
 }
 
 impl Tls13State {
@@ -242,6 +246,7 @@ pub(crate) fn start(
         client_app,
         server_app,
         client_chain_required: matches!(config.client_auth, ClientAuth::Required(_)),
+        client_chain: None,
     });
     let next = if client_auth {
         Tls13State::ExpectCertificate(wait)
@@ -550,7 +555,7 @@ impl AwaitClient {
         let now = (self.config.clock)();
         let verified =
             auth::verify_peer_chain(cx, roots, &self.config.crls, chain, Expect::Client, now)?;
-        cx.facts.peer_identity = Some(verified);
+        self.client_chain = Some(verified);
         Ok(Tls13State::ExpectCertificateVerify(self))
     }
 
@@ -565,27 +570,12 @@ impl AwaitClient {
             "the client's CertificateVerify",
         )?;
         let cv = CertificateVerify::decode(m.body).map_err(Error::decode("CertificateVerify"))?;
-        let chain = cx
-            .facts
-            .peer_identity
-            .as_ref()
+        let chain = self
+            .client_chain
+            .take()
             .ok_or(Error::Internal("no client chain"))?;
         let content = certificate_verify_content(false, &self.transcript.current());
-        auth::check_signature(
-            Version::Tls13,
-            chain.end_entity(),
-            cv.scheme,
-            &content,
-            &cv.signature,
-            "client CertificateVerify",
-        )?;
-        if cx.tracing() {
-            cx.emit(Event::CertificateVerify {
-                sender: Side::Client,
-                scheme: cv.scheme,
-                verified: true,
-            });
-        }
+        auth::accept_client_certificate_verify(cx, Version::Tls13, chain, &cv, &content)?;
         self.transcript.add(m.raw);
         Ok(Tls13State::ExpectFinished(self))
     }
