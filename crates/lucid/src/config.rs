@@ -180,6 +180,43 @@ impl ResolvesClientCert for CertifiedKey {
     }
 }
 
+/// Several client certificates to choose from: the first whose chain was issued by a CA
+/// the server names in its CertificateRequest (any, when it names none) and whose key can
+/// make a signature the server accepts.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// let work = lucid::CertifiedKey::from_pem_files("work.pem", "work-key.pem")?;
+/// let home = lucid::CertifiedKey::from_pem_files("home.pem", "home-key.pem")?;
+/// let mut config = lucid::ClientConfig::new(lucid::RootStore::system()?);
+/// config.client_cert = Some(Arc::new(lucid::ClientCertChoices(vec![Arc::new(work), Arc::new(home)])));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ClientCertChoices(pub Vec<Arc<CertifiedKey>>);
+
+impl ResolvesClientCert for ClientCertChoices {
+    fn resolve(&self, schemes: &[SigScheme], authorities: &[Vec<u8>]) -> Option<Arc<CertifiedKey>> {
+        let issued_by_named_ca = |ck: &CertifiedKey| {
+            authorities.is_empty()
+                || ck
+                    .chain
+                    .iter()
+                    .filter_map(verify::certificate_issuer)
+                    .any(|issuer| authorities.contains(&issuer))
+        };
+        let can_sign = |ck: &CertifiedKey| {
+            ck.key
+                .schemes(Version::Tls12)
+                .iter()
+                .any(|s| schemes.contains(s))
+        };
+        self.0
+            .iter()
+            .find(|ck| can_sign(ck) && issued_by_named_ca(ck))
+            .cloned()
+    }
+}
+
 /// Whether the server asks for a client certificate.
 #[derive(Clone, Default)]
 pub enum ClientAuth {

@@ -38,8 +38,8 @@ pub mod verify;
 pub use client::ClientConnection;
 pub use common::{Negotiated, SessionTicket};
 pub use config::{
-    CertifiedKey, ClientAuth, ClientConfig, Clock, ResolvesClientCert, ResolvesServerCert,
-    ServerConfig, SigningKey, SingleCert, SniResolver, TestHooks,
+    CertifiedKey, ClientAuth, ClientCertChoices, ClientConfig, Clock, ResolvesClientCert,
+    ResolvesServerCert, ServerConfig, SigningKey, SingleCert, SniResolver, TestHooks,
 };
 pub use conn::Connection;
 pub use crypto::kx::KxGroup as Group;

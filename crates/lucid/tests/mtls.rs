@@ -374,3 +374,32 @@ fn a_client_key_that_does_not_match_its_certificate_is_refused_when_loaded() {
     assert!(matches!(err, Error::Config(_)));
     assert!(err.to_string().contains("does not match"), "{err}");
 }
+
+#[test]
+fn a_client_with_several_certificates_presents_the_one_the_server_trusts() {
+    let ours = TestCa::new("Server's client CA");
+    let other = TestCa::new("Unrelated CA");
+    for version in VERSIONS {
+        let choices = lucid::ClientCertChoices(vec![
+            Arc::new(other.certified_key(&["stranger.test"], KeyType::EcdsaP256, true)),
+            Arc::new(ours.certified_key(&["member.test"], KeyType::Ed25519, true)),
+        ]);
+        let mut cc = client_config(&ours);
+        cc.versions = vec![version];
+        cc.client_cert = Some(Arc::new(choices));
+        let mut sc = server_config(&ours, KeyType::EcdsaP256);
+        sc.versions = vec![version];
+        sc.client_auth = ClientAuth::Required(ours.roots());
+        let (_c, s, out) = run(cc, sc);
+        assert!(
+            out.server.is_none() && out.client.is_none(),
+            "{version:?}: {out:?}"
+        );
+        let id = s.negotiated().peer_identity.as_ref().expect("identity");
+        assert!(
+            id.certs()[0].subject.contains("member.test"),
+            "{}",
+            id.certs()[0].subject
+        );
+    }
+}

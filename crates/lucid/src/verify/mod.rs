@@ -31,7 +31,7 @@ pub use chain::{
 };
 pub use describe::{describe_name, summarize, CertSummary};
 pub use pem::{
-    certificate_spki, load_certs_pem, load_certs_pem_file, load_crls_pem_file,
+    certificate_issuer, certificate_spki, load_certs_pem, load_certs_pem_file, load_crls_pem_file,
     load_private_key_pem, load_private_key_pem_file, LoadError,
 };
 pub use roots::RootStore;

@@ -235,6 +235,18 @@ pub fn certificate_spki(cert: &CertificateDer<'_>) -> Result<Vec<u8>, LoadError>
     }
 }
 
+/// The DER-encoded issuer name of a certificate (to match a server's list of acceptable
+/// CAs in a CertificateRequest), or `None` if it does not parse.
+///
+/// ```
+/// use rustls_pki_types::CertificateDer;
+/// assert!(lucid::verify::certificate_issuer(&CertificateDer::from(vec![0x30])).is_none());
+/// ```
+pub fn certificate_issuer(cert: &CertificateDer<'_>) -> Option<Vec<u8>> {
+    let (_, parsed) = X509Certificate::from_der(cert.as_ref()).ok()?;
+    Some(parsed.tbs_certificate.issuer.as_raw().to_vec())
+}
+
 /// Read a whole file, mapping failure to [`LoadError::Io`].
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, LoadError> {
     std::fs::read(path).map_err(|e| LoadError::Io {
