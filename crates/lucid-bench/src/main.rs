@@ -7,17 +7,33 @@
 //! lucid/rustls of bytes, so < 1 means lucid holds less. The ratio is the median of the
 //! per-round ratios; the two value columns are the medians of the per-round values.
 //!
+//! rustls has no RSA key transport, so the TLS 1.2 RSA key-transport rows
+//! (`handshake-tls12-rsa-kx-*`) compare lucid with OpenSSL (the system libssl through the
+//! `openssl` crate), driven over an in-memory duplex in the same process; so does the
+//! cross-check row `handshake-tls13-ecdsa-pair-vs-openssl`. Those rows follow their own
+//! `case  lucid  openssl  lucid/openssl` header, and the ratio is lucid/OpenSSL of rates.
+//!
 //! `--quick` runs a few tiny rounds (for the smoke test); the default run takes well
 //! under two minutes on a release build.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::io::{self, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use openssl::pkey::{Id, PKey};
+use openssl::ssl::{
+    ErrorCode, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSessionCacheMode,
+    SslStream, SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::{X509VerifyResult, X509};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     SignatureAlgorithm,
@@ -131,20 +147,24 @@ enum Proto {
     Tls12(&'static lucid::Suite, rustls::SupportedCipherSuite),
 }
 
+struct LucidConfigs {
+    client: Arc<lucid::ClientConfig>,
+    server: Arc<lucid::ServerConfig>,
+}
+
 struct Configs {
     proto: Proto,
-    lucid_client: Arc<lucid::ClientConfig>,
-    lucid_server: Arc<lucid::ServerConfig>,
+    lucid: LucidConfigs,
     rustls_client: Arc<rustls::ClientConfig>,
     rustls_server: Arc<rustls::ServerConfig>,
 }
 
-fn configs(pki: &Pki, leaf: &Leaf, proto: Proto) -> Res<Configs> {
-    let (lsuite, rsuite, lver, rver) = match proto {
-        Proto::Tls13(l, r) => (l, r, lucid::Version::Tls13, &rustls::version::TLS13),
-        Proto::Tls12(l, r) => (l, r, lucid::Version::Tls12, &rustls::version::TLS12),
-    };
-
+fn lucid_configs(
+    pki: &Pki,
+    leaf: &Leaf,
+    lsuite: &'static lucid::Suite,
+    lver: lucid::Version,
+) -> Res<LucidConfigs> {
     let mut roots = lucid::RootStore::empty();
     roots.add_der(&pki.ca_der)?;
     let mut lc = lucid::ClientConfig::new(roots);
@@ -156,6 +176,18 @@ fn configs(pki: &Pki, leaf: &Leaf, proto: Proto) -> Res<Configs> {
     ls.suites = vec![lsuite];
     ls.groups = vec![lucid::Group::X25519];
     ls.versions = vec![lver];
+    Ok(LucidConfigs {
+        client: lc.build()?,
+        server: ls.build()?,
+    })
+}
+
+fn configs(pki: &Pki, leaf: &Leaf, proto: Proto) -> Res<Configs> {
+    let (lsuite, rsuite, lver, rver) = match proto {
+        Proto::Tls13(l, r) => (l, r, lucid::Version::Tls13, &rustls::version::TLS13),
+        Proto::Tls12(l, r) => (l, r, lucid::Version::Tls12, &rustls::version::TLS12),
+    };
+    let lucid = lucid_configs(pki, leaf, lsuite, lver)?;
 
     let prov = Arc::new(rustls::crypto::CryptoProvider {
         cipher_suites: vec![rsuite],
@@ -181,8 +213,7 @@ fn configs(pki: &Pki, leaf: &Leaf, proto: Proto) -> Res<Configs> {
 
     Ok(Configs {
         proto,
-        lucid_client: lc.build()?,
-        lucid_server: ls.build()?,
+        lucid,
         rustls_client: Arc::new(rc),
         rustls_server: Arc::new(rs),
     })
@@ -269,13 +300,13 @@ impl Scratch {
 // Handshakes. Returns the established pair and the time spent in server calls.
 
 fn l_handshake(
-    cfg: &Configs,
+    cfg: &LucidConfigs,
     sc: &mut Scratch,
 ) -> Res<(lucid::ClientConnection, lucid::ServerConnection, Duration)> {
     let t = Instant::now();
-    let mut s = lucid::ServerConnection::new(cfg.lucid_server.clone())?;
+    let mut s = lucid::ServerConnection::new(cfg.server.clone())?;
     let mut server = t.elapsed();
-    let mut c = lucid::ClientConnection::new(cfg.lucid_client.clone(), "localhost")?;
+    let mut c = lucid::ClientConnection::new(cfg.client.clone(), "localhost")?;
     for _ in 0..100 {
         sc.wire.clear();
         l_take(&mut c, &mut sc.wire);
@@ -345,7 +376,7 @@ fn r_handshake(
 
 /// `n` full handshakes; returns (whole-pair time, server-call time). Dropping the server
 /// connection counts as a server call; both drops count for the pair.
-fn l_handshakes(cfg: &Configs, sc: &mut Scratch, n: usize) -> Res<(Duration, Duration)> {
+fn l_handshakes(cfg: &LucidConfigs, sc: &mut Scratch, n: usize) -> Res<(Duration, Duration)> {
     let start = Instant::now();
     let mut server = Duration::ZERO;
     for _ in 0..n {
@@ -388,22 +419,7 @@ fn check(cfg: &Configs, sc: &mut Scratch) -> Res<()> {
             rustls::ProtocolVersion::TLSv1_2,
         ),
     };
-    let (c, s, _) = l_handshake(cfg, sc)?;
-    for n in [c.negotiated(), s.negotiated()] {
-        if n.version != Some(lver)
-            || n.suite.map(|s| s.id) != Some(lsuite.id)
-            || n.group != Some(lucid::Group::X25519)
-        {
-            return Err(format!(
-                "lucid negotiated {:?} {:?} {:?}, not {lver:?} {} X25519",
-                n.version,
-                n.suite.map(|s| s.name()),
-                n.group,
-                lsuite.name()
-            )
-            .into());
-        }
-    }
+    l_check(&cfg.lucid, sc, lver, lsuite, Some(lucid::Group::X25519))?;
     let (c, s, _) = r_handshake(cfg, sc)?;
     for n in [&c, &s] {
         let ok = n.protocol_version() == Some(rver)
@@ -419,6 +435,244 @@ fn check(cfg: &Configs, sc: &mut Scratch) -> Res<()> {
             )
             .into());
         }
+    }
+    Ok(())
+}
+
+/// One lucid handshake, checking both sides negotiated exactly `lver`, `lsuite` and
+/// `group` (None: RSA key transport), and, for TLS 1.2, the extended master secret.
+fn l_check(
+    cfg: &LucidConfigs,
+    sc: &mut Scratch,
+    lver: lucid::Version,
+    lsuite: &'static lucid::Suite,
+    group: Option<lucid::Group>,
+) -> Res<()> {
+    let (c, s, _) = l_handshake(cfg, sc)?;
+    for n in [c.negotiated(), s.negotiated()] {
+        if n.version != Some(lver)
+            || n.suite.map(|s| s.id) != Some(lsuite.id)
+            || n.group != group
+            || (lver == lucid::Version::Tls12 && !n.extended_master_secret)
+        {
+            return Err(format!(
+                "lucid negotiated {:?} {:?} {:?} ems={}, not {lver:?} {} {group:?}",
+                n.version,
+                n.suite.map(|s| s.name()),
+                n.group,
+                n.extended_master_secret,
+                lsuite.name()
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// OpenSSL (system libssl through the `openssl` crate), the peer for the rows rustls cannot
+// do (RSA key transport) and a cross-check. Same PKI, exactly one version, suite and group,
+// full handshakes only: no tickets (TLS 1.2 option, TLS 1.3 count 0), session caches off,
+// the client verifying the chain against the same CA and the host name like lucid does,
+// extended master secret at its default (on); `o_check` verifies all of it.
+
+/// One direction of the in-memory duplex.
+type Queue = Rc<RefCell<VecDeque<u8>>>;
+
+/// One side of the in-memory duplex: reads what the peer wrote, `WouldBlock` when there is
+/// nothing (so OpenSSL returns WANT_READ instead of blocking).
+struct Endpoint {
+    rx: Queue,
+    tx: Queue,
+}
+
+impl Read for Endpoint {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut q = self.rx.borrow_mut();
+        if q.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        q.read(buf)
+    }
+}
+
+impl Write for Endpoint {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tx.borrow_mut().extend(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A connected pair of endpoints (client, server) over two shared byte queues.
+fn duplex() -> (Endpoint, Endpoint) {
+    let a: Queue = Rc::new(RefCell::new(VecDeque::with_capacity(1 << 13)));
+    let b: Queue = Rc::new(RefCell::new(VecDeque::with_capacity(1 << 13)));
+    (
+        Endpoint {
+            rx: a.clone(),
+            tx: b.clone(),
+        },
+        Endpoint { rx: b, tx: a },
+    )
+}
+
+struct OsslConfigs {
+    client: SslContext,
+    server: SslContext,
+    version: SslVersion,
+    /// IANA name, compared with lucid's.
+    suite: &'static lucid::Suite,
+    /// Whether an X25519 key exchange is expected (false: RSA key transport).
+    x25519: bool,
+}
+
+/// `suite` must be the OpenSSL spelling of `lsuite` (checked after a handshake).
+fn o_configs(
+    leaf: &Leaf,
+    pki: &Pki,
+    lsuite: &'static lucid::Suite,
+    suite: &str,
+) -> Res<OsslConfigs> {
+    let tls13 = matches!(lsuite.version, lucid::Version::Tls13);
+    let version = if tls13 {
+        SslVersion::TLS1_3
+    } else {
+        SslVersion::TLS1_2
+    };
+    let common = |b: &mut SslContextBuilder| -> Res<()> {
+        b.set_min_proto_version(Some(version))?;
+        b.set_max_proto_version(Some(version))?;
+        if tls13 {
+            b.set_ciphersuites(suite)?;
+        } else {
+            b.set_cipher_list(suite)?;
+        }
+        b.set_groups_list("X25519")?;
+        b.set_options(SslOptions::NO_TICKET);
+        b.set_session_cache_mode(SslSessionCacheMode::OFF);
+        Ok(())
+    };
+
+    let mut c = SslContextBuilder::new(SslMethod::tls_client())?;
+    common(&mut c)?;
+    let mut store = X509StoreBuilder::new()?;
+    store.add_cert(X509::from_der(&pki.ca_der)?)?;
+    c.set_cert_store(store.build());
+    c.set_verify(SslVerifyMode::PEER);
+
+    let mut s = SslContextBuilder::new(SslMethod::tls_server())?;
+    common(&mut s)?;
+    s.set_num_tickets(0)?;
+    let cert = X509::from_pem(leaf.cert_pem.as_bytes())?;
+    let key = PKey::private_key_from_pem(leaf.key_pem.as_bytes())?;
+    s.set_certificate(&cert)?;
+    s.set_private_key(&key)?;
+    s.check_private_key()?;
+    s.set_verify(SslVerifyMode::NONE);
+
+    Ok(OsslConfigs {
+        client: c.build(),
+        server: s.build(),
+        version,
+        suite: lsuite,
+        x25519: tls13,
+    })
+}
+
+type OStream = SslStream<Endpoint>;
+
+/// Whether a handshake step finished (`Ok(true)`) or waits for the peer (`Ok(false)`).
+fn o_step(r: Result<(), openssl::ssl::Error>, side: &str) -> Res<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(e) if e.code() == ErrorCode::WANT_READ => Ok(false),
+        Err(e) => Err(format!("OpenSSL {side} handshake: {e}").into()),
+    }
+}
+
+/// Client and server handshakes over a fresh duplex, stepped alternately without blocking.
+/// Returns the established pair and the time spent in server calls (creating the server
+/// `Ssl`/stream and its `accept` calls), as for lucid and rustls.
+fn o_handshake(cfg: &OsslConfigs) -> Res<(OStream, OStream, Duration)> {
+    let (ce, se) = duplex();
+    let t = Instant::now();
+    let mut s = SslStream::new(Ssl::new(&cfg.server)?, se)?;
+    let mut server = t.elapsed();
+    let mut ssl = Ssl::new(&cfg.client)?;
+    ssl.set_hostname("localhost")?; // SNI, as lucid's client sends it
+    ssl.param_mut().set_host("localhost")?; // host-name check, as lucid's client does
+    let mut c = SslStream::new(ssl, ce)?;
+    let (mut c_done, mut s_done) = (false, false);
+    for _ in 0..100 {
+        if !c_done {
+            c_done = o_step(c.connect(), "client")?;
+        }
+        if !s_done {
+            let t = Instant::now();
+            let r = s.accept();
+            server += t.elapsed();
+            s_done = o_step(r, "server")?;
+        }
+        if c_done && s_done {
+            return Ok((c, s, server));
+        }
+    }
+    Err("OpenSSL handshake did not finish".into())
+}
+
+fn o_handshakes(cfg: &OsslConfigs, n: usize) -> Res<(Duration, Duration)> {
+    let start = Instant::now();
+    let mut server = Duration::ZERO;
+    for _ in 0..n {
+        let (c, s, st) = o_handshake(cfg)?;
+        let t = Instant::now();
+        drop(s);
+        server += st + t.elapsed();
+        drop(c);
+    }
+    Ok((start.elapsed(), server))
+}
+
+/// One OpenSSL handshake, checking version, suite, group, extended master secret, that the
+/// client verified the chain, that no ticket was sent and that no bytes were left over.
+fn o_check(cfg: &OsslConfigs) -> Res<()> {
+    let (c, s, _) = o_handshake(cfg)?;
+    for (side, st) in [("client", &c), ("server", &s)] {
+        let ssl = st.ssl();
+        let suite = ssl.current_cipher().and_then(|c| c.standard_name());
+        if ssl.version2() != Some(cfg.version)
+            || suite != Some(cfg.suite.name())
+            // The extended master secret is a TLS 1.2 mechanism (TLS 1.3 always binds it).
+            || (cfg.version == SslVersion::TLS1_2 && ssl.extms_support() != Some(true))
+            || ssl.session_reused()
+        {
+            return Err(format!(
+                "OpenSSL {side} negotiated {} {suite:?} ems={:?}, not {:?} {} (EMS in TLS 1.2)",
+                ssl.version_str(),
+                ssl.extms_support(),
+                cfg.version,
+                cfg.suite.name()
+            )
+            .into());
+        }
+    }
+    let kx = c.ssl().peer_tmp_key().ok().map(|k| k.id());
+    if kx != cfg.x25519.then_some(Id::X25519) {
+        return Err(format!(
+            "OpenSSL key exchange {kx:?}, expected x25519={}",
+            cfg.x25519
+        )
+        .into());
+    }
+    if c.ssl().verify_result() != X509VerifyResult::OK || c.ssl().peer_certificate().is_none() {
+        return Err("OpenSSL client did not verify the server chain".into());
+    }
+    let (ce, se) = (c.get_ref(), s.get_ref());
+    if !ce.rx.borrow().is_empty() || !se.rx.borrow().is_empty() {
+        return Err("OpenSSL handshake left unread bytes (a ticket?)".into());
     }
     Ok(())
 }
@@ -527,14 +781,15 @@ impl Unit {
 /// Per-round values of one case (rates or bytes).
 struct Samples {
     lucid: Vec<f64>,
-    rustls: Vec<f64>,
+    /// rustls, or OpenSSL in the OpenSSL rows.
+    other: Vec<f64>,
 }
 
 impl Samples {
     fn new() -> Self {
         Samples {
             lucid: Vec::new(),
-            rustls: Vec::new(),
+            other: Vec::new(),
         }
     }
 }
@@ -553,11 +808,11 @@ fn median(v: &[f64]) -> f64 {
 }
 
 fn print_row(case: &str, unit: Unit, s: &Samples) {
-    let ratios: Vec<f64> = s.lucid.iter().zip(&s.rustls).map(|(l, r)| l / r).collect();
+    let ratios: Vec<f64> = s.lucid.iter().zip(&s.other).map(|(l, r)| l / r).collect();
     println!(
-        "{case:<34} {:>14} {:>14} {:>8.3}",
+        "{case:<38} {:>14} {:>14} {:>8.3}",
         unit.fmt(median(&s.lucid)),
-        unit.fmt(median(&s.rustls)),
+        unit.fmt(median(&s.other)),
         median(&ratios)
     );
 }
@@ -565,7 +820,7 @@ fn print_row(case: &str, unit: Unit, s: &Samples) {
 fn print_na(case: &str, unit: Unit, rustls: Option<f64>, why: &str) {
     let r = rustls.map_or("n/a".to_string(), |v| unit.fmt(v));
     println!(
-        "{case:<34} {:>14} {r:>14} {:>8}   # lucid: {why}",
+        "{case:<38} {:>14} {r:>14} {:>8}   # lucid: {why}",
         "n/a", "n/a"
     );
 }
@@ -593,17 +848,17 @@ struct Plan {
 fn handshake_case(name: &str, cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()> {
     // Warm-up (also checks both sides work and negotiate the same thing).
     check(cfg, sc)?;
-    l_handshakes(cfg, sc, 1)?;
+    l_handshakes(&cfg.lucid, sc, 1)?;
     r_handshakes(cfg, sc, 1)?;
     let mut pair = Samples::new();
     let mut server = Samples::new();
     for _ in 0..plan.rounds {
-        let (lp, ls) = l_handshakes(cfg, sc, plan.handshakes)?;
+        let (lp, ls) = l_handshakes(&cfg.lucid, sc, plan.handshakes)?;
         let (rp, rs) = r_handshakes(cfg, sc, plan.handshakes)?;
         pair.lucid.push(rate(plan.handshakes, lp));
-        pair.rustls.push(rate(plan.handshakes, rp));
+        pair.other.push(rate(plan.handshakes, rp));
         server.lucid.push(rate(plan.handshakes, ls));
-        server.rustls.push(rate(plan.handshakes, rs));
+        server.other.push(rate(plan.handshakes, rs));
     }
     print_row(&format!("{name}-pair"), Unit::HandshakesPerSec, &pair);
     print_row(&format!("{name}-server"), Unit::HandshakesPerSec, &server);
@@ -641,7 +896,7 @@ fn tls12_case(name: &str, cfg: Res<Configs>, plan: &Plan, sc: &mut Scratch) -> R
     let mut pair = Samples::new();
     for _ in 0..plan.rounds {
         let l = catch_unwind(AssertUnwindSafe(|| {
-            l_handshakes(&cfg, sc, plan.handshakes).map_err(|e| e.to_string())
+            l_handshakes(&cfg.lucid, sc, plan.handshakes).map_err(|e| e.to_string())
         }));
         let (lp, _) = match l {
             Ok(Ok(v)) => v,
@@ -656,9 +911,84 @@ fn tls12_case(name: &str, cfg: Res<Configs>, plan: &Plan, sc: &mut Scratch) -> R
         };
         let (rp, _) = r_handshakes(&cfg, sc, plan.handshakes)?;
         pair.lucid.push(rate(plan.handshakes, lp));
-        pair.rustls.push(rate(plan.handshakes, rp));
+        pair.other.push(rate(plan.handshakes, rp));
     }
     print_row(name, Unit::HandshakesPerSec, &pair);
+    Ok(())
+}
+
+/// lucid vs OpenSSL handshakes: the `pair` row and, if `server` names one, the server-call
+/// row from the same handshakes. As for TLS 1.2 against rustls, a lucid failure (error or
+/// panic) prints n/a for lucid and still measures OpenSSL.
+fn openssl_case(
+    pair: &str,
+    server: Option<&str>,
+    lucid: Res<LucidConfigs>,
+    group: Option<lucid::Group>,
+    ossl: &OsslConfigs,
+    plan: &Plan,
+    sc: &mut Scratch,
+) -> Res<()> {
+    let unit = Unit::HandshakesPerSec;
+    o_check(ossl)?;
+    o_handshakes(ossl, 1)?;
+    let rows: Vec<&str> = std::iter::once(pair).chain(server).collect();
+    // n/a rows for lucid, with OpenSSL's medians when it was measured.
+    let na = |why: &str, o: Option<(&Samples, &Samples)>| {
+        print_na(pair, unit, o.map(|(p, _)| median(&p.other)), why);
+        if let Some(name) = server {
+            print_na(name, unit, o.map(|(_, s)| median(&s.other)), why);
+        }
+    };
+    let cfg = match lucid {
+        Ok(c) => c,
+        Err(e) => {
+            na(&format!("config: {e}"), None);
+            return Ok(());
+        }
+    };
+    let lsuite = ossl.suite;
+    let probe = catch_unwind(AssertUnwindSafe(|| {
+        l_check(&cfg, sc, lsuite.version, lsuite, group)?;
+        l_handshakes(&cfg, sc, 1).map(|_| ())
+    }));
+    let lucid_err = match probe {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some("panicked".to_string()),
+    };
+    let mut p = Samples::new();
+    let mut s = Samples::new();
+    for _ in 0..plan.rounds {
+        if lucid_err.is_none() {
+            let l = catch_unwind(AssertUnwindSafe(|| {
+                l_handshakes(&cfg, sc, plan.handshakes).map_err(|e| e.to_string())
+            }));
+            let (lp, ls) = match l {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => {
+                    na(&e, None);
+                    return Ok(());
+                }
+                Err(_) => {
+                    na("panicked", None);
+                    return Ok(());
+                }
+            };
+            p.lucid.push(rate(plan.handshakes, lp));
+            s.lucid.push(rate(plan.handshakes, ls));
+        }
+        let (op, os) = o_handshakes(ossl, plan.handshakes)?;
+        p.other.push(rate(plan.handshakes, op));
+        s.other.push(rate(plan.handshakes, os));
+    }
+    if let Some(why) = lucid_err {
+        na(&why, Some((&p, &s)));
+        return Ok(());
+    }
+    for (name, samples) in rows.iter().zip([&p, &s]) {
+        print_row(name, unit, samples);
+    }
     Ok(())
 }
 
@@ -666,13 +996,13 @@ fn bulk_case(name: &str, cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()
     let chunk = vec![0x5au8; CHUNK];
     let bytes = plan.records * CHUNK;
     check(cfg, sc)?;
-    let (mut lc, mut ls, _) = l_handshake(cfg, sc)?;
+    let (mut lc, mut ls, _) = l_handshake(&cfg.lucid, sc)?;
     let (mut rc, mut rs, _) = r_handshake(cfg, sc)?;
     let mut wire = Vec::with_capacity(plan.records * (CHUNK + 64));
 
     // Separate connection pairs are not needed: send discards its bytes, so it runs on the
     // second pair, and receive keeps the first pair's sequence numbers in step.
-    let (mut lc2, _ls2, _) = l_handshake(cfg, sc)?;
+    let (mut lc2, _ls2, _) = l_handshake(&cfg.lucid, sc)?;
     let (mut rc2, _rs2, _) = r_handshake(cfg, sc)?;
 
     // Warm-up.
@@ -687,13 +1017,13 @@ fn bulk_case(name: &str, cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()
         let l = l_send(&mut lc2, sc, &chunk, plan.records)?;
         let r = r_send(&mut rc2, sc, &chunk, plan.records)?;
         send.lucid.push(mb_rate(bytes, l));
-        send.rustls.push(mb_rate(bytes, r));
+        send.other.push(mb_rate(bytes, r));
     }
     for _ in 0..plan.rounds {
         let l = l_receive(&mut lc, &mut ls, sc, &chunk, plan.records, &mut wire)?;
         let r = r_receive(&mut rc, &mut rs, sc, &chunk, plan.records, &mut wire)?;
         recv.lucid.push(mb_rate(bytes, l));
-        recv.rustls.push(mb_rate(bytes, r));
+        recv.other.push(mb_rate(bytes, r));
     }
     print_row(&format!("{name}-send"), Unit::MegabytesPerSec, &send);
     print_row(&format!("{name}-receive"), Unit::MegabytesPerSec, &recv);
@@ -706,7 +1036,7 @@ fn memory_case(cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()> {
     let mut s = Samples::new();
     for _ in 0..plan.memory_rounds {
         let before = allocated();
-        let (mut c, mut sv, _) = l_handshake(cfg, sc)?;
+        let (mut c, mut sv, _) = l_handshake(&cfg.lucid, sc)?;
         c.shrink_buffers();
         sv.shrink_buffers();
         let l = allocated() - before;
@@ -718,7 +1048,7 @@ fn memory_case(cfg: &Configs, plan: &Plan, sc: &mut Scratch) -> Res<()> {
         drop((c, sv));
 
         s.lucid.push(l as f64);
-        s.rustls.push(r as f64);
+        s.other.push(r as f64);
     }
     print_row("memory-idle-pair", Unit::Bytes, &s);
     Ok(())
@@ -773,7 +1103,12 @@ fn main() -> Res<()> {
     println!("# handshakes: full, X25519, TLS_AES_128_GCM_SHA256; -pair and -server rows come from the same handshakes");
     println!("# MB = 10^6 bytes; memory counts Rust-heap bytes only (aws-lc's own C allocations are not seen)");
     println!(
-        "{:<34} {:>14} {:>14} {:>8}",
+        "# rows handshake-tls12-rsa-kx-* and *-vs-openssl compare with {} (system libssl), not rustls: they follow their own `lucid openssl` header",
+        openssl::version::version()
+    );
+    println!("# OpenSSL rows: TLS 1.2 TLS_RSA_WITH_AES_128_GCM_SHA256 (RSA-2048, no group), TLS 1.3 ECDSA P-256 TLS_AES_128_GCM_SHA256 X25519; no tickets, session caches off, client verifies chain (same CA) and host name, EMS on; in-memory duplex; OpenSSL's C allocations not counted");
+    println!(
+        "{:<38} {:>14} {:>14} {:>8}",
         "case", "lucid", "rustls", "lucid/rustls"
     );
 
@@ -806,5 +1141,34 @@ fn main() -> Res<()> {
         ),
     );
     tls12_case("handshake-tls12-ecdhe-rsa-pair", tls12_rsa, &plan, &mut sc)?;
+
+    // lucid vs OpenSSL.
+    println!(
+        "{:<38} {:>14} {:>14} {:>8}",
+        "case", "lucid", "openssl", "lucid/openssl"
+    );
+    let rsa_kx = &lucid::suites::TLS_RSA_WITH_AES_128_GCM_SHA256;
+    openssl_case(
+        "handshake-tls12-rsa-kx-pair",
+        Some("handshake-tls12-rsa-kx-server"),
+        lucid_configs(&pki, &pki.rsa, rsa_kx, lucid::Version::Tls12),
+        None,
+        &o_configs(&pki.rsa, &pki, rsa_kx, "AES128-GCM-SHA256")?,
+        &plan,
+        &mut sc,
+    )?;
+    let aes13 = &lucid::suites::TLS_AES_128_GCM_SHA256;
+    openssl_case(
+        "handshake-tls13-ecdsa-pair-vs-openssl",
+        None,
+        Ok(LucidConfigs {
+            client: ecdsa13.lucid.client.clone(),
+            server: ecdsa13.lucid.server.clone(),
+        }),
+        Some(lucid::Group::X25519),
+        &o_configs(&pki.ecdsa, &pki, aes13, "TLS_AES_128_GCM_SHA256")?,
+        &plan,
+        &mut sc,
+    )?;
     Ok(())
 }

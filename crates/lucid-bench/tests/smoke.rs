@@ -13,12 +13,17 @@ const CASES: &[&str] = &[
     "bulk-chacha20-send",
     "bulk-chacha20-receive",
     "memory-idle-pair",
+    // Against OpenSSL.
+    "handshake-tls13-ecdsa-pair-vs-openssl",
 ];
 
 /// TLS 1.2 rows: a numeric ratio when lucid's TLS 1.2 engine works, "n/a" otherwise.
 const TLS12_CASES: &[&str] = &[
     "handshake-tls12-ecdhe-ecdsa-pair",
     "handshake-tls12-ecdhe-rsa-pair",
+    // Against OpenSSL (rustls has no RSA key transport).
+    "handshake-tls12-rsa-kx-pair",
+    "handshake-tls12-rsa-kx-server",
 ];
 
 /// The ratio column of `case`'s row (the 4th column; value columns carry a unit).
@@ -49,6 +54,27 @@ fn quick_run_prints_every_case() {
     );
     assert!(stdout.contains("N = 3 rounds"), "header missing:\n{stdout}");
     assert!(stdout.contains("medians"), "header missing:\n{stdout}");
+    assert!(
+        stdout.contains("compare with OpenSSL"),
+        "OpenSSL note missing:\n{stdout}"
+    );
+    // The OpenSSL rows come after their own column header, after every rustls row.
+    let ossl_header = stdout
+        .lines()
+        .position(|l| l.starts_with("case") && l.contains("openssl"))
+        .unwrap_or_else(|| panic!("no `lucid openssl` column header:\n{stdout}"));
+    for case in CASES.iter().chain(TLS12_CASES) {
+        let row = stdout
+            .lines()
+            .position(|l| l.split_whitespace().next() == Some(*case))
+            .unwrap_or_else(|| panic!("no row for {case} in:\n{stdout}"));
+        let vs_openssl = case.ends_with("-vs-openssl") || case.contains("-rsa-kx-");
+        assert_eq!(
+            row > ossl_header,
+            vs_openssl,
+            "{case} is on the wrong side of the OpenSSL header:\n{stdout}"
+        );
+    }
     for case in CASES {
         let r = ratio(&stdout, case);
         let v: f64 = r
