@@ -1074,6 +1074,23 @@ fn main() -> Res<()> {
 
     let pki = make_pki()?;
     let mut sc = Scratch::new();
+    // `--profile-lucid N`: only lucid TLS 1.3 ECDSA handshakes, for perf/callgrind.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--profile-lucid") {
+        let n = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(2000);
+        let aes = Proto::Tls13(
+            &lucid::suites::TLS_AES_128_GCM_SHA256,
+            provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
+        );
+        let cfg = configs(&pki, &pki.ecdsa, aes)?;
+        let (pair, server) = l_handshakes(&cfg.lucid, &mut sc, n)?;
+        println!(
+            "lucid: {n} handshakes, {:.1} us per pair, {:.1} us in the server",
+            pair.as_secs_f64() * 1e6 / n as f64,
+            server.as_secs_f64() * 1e6 / n as f64
+        );
+        return Ok(());
+    }
     let aes13 = Proto::Tls13(
         &lucid::suites::TLS_AES_128_GCM_SHA256,
         provider::cipher_suite::TLS13_AES_128_GCM_SHA256,
