@@ -70,6 +70,7 @@ pub struct Connection {
     sent_close: bool,
     ignored_records: u32,
     early_plaintext: Vec<u8>,
+    released_handshake_buffers: bool,
 }
 
 impl Connection {
@@ -83,6 +84,7 @@ impl Connection {
             sent_close: false,
             ignored_records: 0,
             early_plaintext: Vec::new(),
+            released_handshake_buffers: false,
         }
     }
 
@@ -269,8 +271,10 @@ impl Connection {
                 self.flush_early_plaintext()?;
             }
         }
-        if self.common.handshake_done {
+        if self.common.handshake_done && !self.released_handshake_buffers {
+            self.released_handshake_buffers = true;
             self.joiner.shrink_when_idle();
+            self.common.record.release_handshake_buffers();
         }
         Ok(())
     }

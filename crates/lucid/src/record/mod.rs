@@ -48,6 +48,9 @@ pub(crate) struct RecordLayer {
     pub(crate) key_limit: Option<u64>,
     tx: Vec<u8>,
     tx_pos: usize,
+    /// Free the send buffer once it drains (set when the handshake ends: its flights are
+    /// much larger than what an idle connection needs to keep).
+    release_tx_when_drained: bool,
     rx: Vec<u8>,
     rx_start: usize,
     rx_end: usize,
@@ -66,6 +69,7 @@ impl RecordLayer {
             key_limit: None,
             tx: Vec::new(),
             tx_pos: 0,
+            release_tx_when_drained: false,
             rx: Vec::new(),
             rx_start: 0,
             rx_end: 0,
@@ -130,6 +134,26 @@ impl RecordLayer {
         if self.tx_pos == self.tx.len() {
             self.tx.clear();
             self.tx_pos = 0;
+            if self.release_tx_when_drained {
+                self.tx = Vec::new();
+                self.release_tx_when_drained = false;
+            }
+        }
+    }
+
+    /// The handshake is over: release the buffers it filled, now or as soon as they drain.
+    /// Application data allocates them again once, not per record.
+    pub(crate) fn release_handshake_buffers(&mut self) {
+        if self.rx_is_empty() {
+            self.rx = Vec::new();
+            self.rx_start = 0;
+            self.rx_end = 0;
+        }
+        if self.tx_pos == self.tx.len() {
+            self.tx = Vec::new();
+            self.tx_pos = 0;
+        } else {
+            self.release_tx_when_drained = true;
         }
     }
 
