@@ -147,3 +147,21 @@ pub(crate) fn accept_client_certificate_verify(
     cx.facts.peer_identity = Some(chain);
     Ok(())
 }
+
+/// Narrates a CertificateRequest, naming the CAs it lists.
+pub(crate) fn trace_certificate_request(
+    cx: &Common,
+    schemes: &[SignatureScheme],
+    authorities: &[Vec<u8>],
+) {
+    if cx.tracing() {
+        let names: Vec<String> = authorities
+            .iter()
+            .map(|n| verify::describe_name(n))
+            .collect();
+        cx.emit(Event::CertificateRequest {
+            schemes,
+            authorities: &names,
+        });
+    }
+}

@@ -336,17 +336,7 @@ impl Handshake {
         )?;
         let req =
             CertificateRequest12::decode(m.body).map_err(Error::decode("CertificateRequest"))?;
-        if cx.tracing() {
-            let names: Vec<String> = req
-                .authorities
-                .iter()
-                .map(|n| verify::describe_name(n))
-                .collect();
-            cx.emit(Event::CertificateRequest {
-                schemes: &req.schemes,
-                authorities: &names,
-            });
-        }
+        auth::trace_certificate_request(cx, &req.schemes, &req.authorities);
         self.transcript.add(m.raw);
         self.cert_request = Some(req);
         Ok(Tls12State::ExpectServerHelloDone(self))

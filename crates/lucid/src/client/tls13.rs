@@ -284,17 +284,7 @@ impl Handshake {
                 "a handshake CertificateRequest with a context".into(),
             ));
         }
-        if cx.tracing() {
-            let names: Vec<String> = req
-                .authorities
-                .iter()
-                .map(|n| crate::verify::describe_name(n))
-                .collect();
-            cx.emit(Event::CertificateRequest {
-                schemes: &req.schemes,
-                authorities: &names,
-            });
-        }
+        auth::trace_certificate_request(cx, &req.schemes, &req.authorities);
         self.transcript.add(m.raw);
         self.cert_request = Some(req);
         Ok(Tls13State::ExpectCertificate(self))

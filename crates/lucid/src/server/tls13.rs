@@ -503,17 +503,7 @@ fn send_certificate_request(
     let bytes = req.encode();
     cx.send_handshake(&bytes)?;
     transcript.add(&bytes);
-    if cx.tracing() {
-        let names: Vec<String> = req
-            .authorities
-            .iter()
-            .map(|n| crate::verify::describe_name(n))
-            .collect();
-        cx.emit(Event::CertificateRequest {
-            schemes: &req.schemes,
-            authorities: &names,
-        });
-    }
+    auth::trace_certificate_request(cx, &req.schemes, &req.authorities);
     Ok(true)
 }
 
