@@ -3,28 +3,14 @@
 //! every child is bounded in time and killed at the end. A missing tool fails the test,
 //! naming the Debian package that provides it.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LUCID: &str = env!("CARGO_BIN_EXE_lucid");
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Kills the child when dropped.
-struct Killer(Child);
-
-impl Drop for Killer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{free_port, p, Killer, Out, LUCID};
 
 /// Runs `cmd`, writing `input` to its stdin (then closing it), killing it after `secs`.
 fn run(mut cmd: Command, input: Option<&[u8]>, secs: u64) -> Out {
@@ -111,18 +97,6 @@ fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 /// A CA and a localhost / 127.0.0.1 certificate made by `lucid ca`.
