@@ -423,3 +423,73 @@ fn serve_exits_cleanly_on_sigterm_right_after_the_port_opens() {
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+// --- redirects ----------------------------------------------------------------------------
+
+/// A tiny HTTPS server on the lucid library that answers `/old` with a redirect to `/new`
+/// and `/new` with a page, for up to `connections` connections.
+fn redirecting_server(
+    dir: &std::path::Path,
+    connections: usize,
+) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let ck = lucid::CertifiedKey::from_pem_files(
+        dir.join("localhost.pem"),
+        dir.join("localhost-key.pem"),
+    )
+    .unwrap();
+    let mut config = lucid::ServerConfig::new(ck);
+    config.alpn = vec![b"http/1.1".to_vec()];
+    let config = config.build().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        for _ in 0..connections {
+            let Ok((tcp, _)) = listener.accept() else {
+                return;
+            };
+            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let conn = lucid::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = lucid::Stream::new(conn, tcp);
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let text = String::from_utf8_lossy(&request);
+            let reply = if text.starts_with("GET /old ") {
+                "HTTP/1.1 301 Moved Permanently\r\nLocation: /new\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\narrived\n"
+                    .to_string()
+            };
+            let _ = tls.write_all(reply.as_bytes());
+            let _ = tls.close();
+        }
+    });
+    (port, handle)
+}
+
+#[test]
+fn get_follows_redirects_only_with_dash_l() {
+    let dir = pki_dir("redirect");
+    let (port, server) = redirecting_server(&dir, 3);
+    let url = format!("https://localhost:{port}/old");
+    let ca = dir.join("ca.pem");
+
+    // Without -L the redirect itself is the answer: status 301, empty body, exit 0.
+    let out = lucid(&["get", "--http1.1", "--cacert", p(&ca), &url], 60);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert!(!out.stdout.contains("arrived"), "{}", out.stdout);
+
+    // With -L the client follows Location to /new (a second connection).
+    let out = lucid(&["get", "-L", "--http1.1", "--cacert", p(&ca), &url], 60);
+    assert_eq!(out.code, Some(0), "stderr: {}", out.stderr);
+    assert_eq!(out.stdout, "arrived\n");
+    server.join().unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
