@@ -236,10 +236,10 @@ impl Event<'_> {
 }
 
 impl Event<'_> {
-    /// For events that are handshake messages on the wire: who sent it and its name as in
-    /// the RFC ("ClientHello", "Finished", ...). Compatibility ChangeCipherSpecs are not part
-    /// of the handshake proper and give `None`, as do checks and derivations.
-    pub fn message(&self) -> Option<(Side, &'static str)> {
+    /// For events that are records on the wire (handshake messages, ChangeCipherSpec,
+    /// alerts): who sent it and its name as in the RFC ("ClientHello", "Alert", ...).
+    /// `None` for checks, derivations and completion.
+    pub fn wire_message(&self) -> Option<(Side, &'static str)> {
         Some(match self {
             Event::ClientHello { .. } => (Side::Client, "ClientHello"),
             Event::HelloRetryRequest { .. } => (Side::Server, "HelloRetryRequest"),
@@ -251,13 +251,28 @@ impl Event<'_> {
             Event::ServerHelloDone => (Side::Server, "ServerHelloDone"),
             Event::ClientKeyExchange { .. } => (Side::Client, "ClientKeyExchange"),
             Event::CertificateVerify { sender, .. } => (*sender, "CertificateVerify"),
-            Event::ChangeCipherSpec {
-                sender,
-                compatibility: false,
-            } => (*sender, "ChangeCipherSpec"),
+            Event::ChangeCipherSpec { sender, .. } => (*sender, "ChangeCipherSpec"),
             Event::Finished { sender, .. } => (*sender, "Finished"),
+            Event::NewSessionTicket { .. } => (Side::Server, "NewSessionTicket"),
+            Event::KeyUpdate { sender, .. } => (*sender, "KeyUpdate"),
+            Event::Alert { sender, .. } => (*sender, "Alert"),
             _ => return None,
         })
+    }
+
+    /// The messages of the handshake proper, as the [`Flow`] table lists them: the wire
+    /// messages less compatibility ChangeCipherSpecs, post-handshake messages and alerts.
+    pub fn message(&self) -> Option<(Side, &'static str)> {
+        match self {
+            Event::ChangeCipherSpec {
+                compatibility: true,
+                ..
+            }
+            | Event::NewSessionTicket { .. }
+            | Event::KeyUpdate { .. }
+            | Event::Alert { .. } => None,
+            _ => self.wire_message(),
+        }
     }
 }
 

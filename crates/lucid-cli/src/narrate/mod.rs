@@ -121,6 +121,8 @@ pub enum Ev {
 pub struct Rec {
     pub side: Side,
     pub kind: &'static str,
+    /// The record on the wire this event is, from [`Event::wire_message`].
+    pub wire: Option<(Side, &'static str)>,
     pub ev: Ev,
 }
 
@@ -305,29 +307,6 @@ impl Ev {
             other => Ev::Other { kind: other.kind() },
         }
     }
-
-    /// For handshake messages: who sent it and its name. `None` for facts that are not
-    /// messages on the wire (secrets, checks, key exchange, completion).
-    pub fn message(&self) -> Option<(Side, &'static str)> {
-        Some(match self {
-            Ev::ClientHello { .. } => (Side::Client, "ClientHello"),
-            Ev::HelloRetryRequest { .. } => (Side::Server, "HelloRetryRequest"),
-            Ev::ServerHello { .. } => (Side::Server, "ServerHello"),
-            Ev::EncryptedExtensions { .. } => (Side::Server, "EncryptedExtensions"),
-            Ev::CertificateRequest { .. } => (Side::Server, "CertificateRequest"),
-            Ev::Certificate { sender, .. } => (*sender, "Certificate"),
-            Ev::ServerKeyExchange { .. } => (Side::Server, "ServerKeyExchange"),
-            Ev::ServerHelloDone => (Side::Server, "ServerHelloDone"),
-            Ev::ClientKeyExchange { .. } => (Side::Client, "ClientKeyExchange"),
-            Ev::CertificateVerify { sender, .. } => (*sender, "CertificateVerify"),
-            Ev::ChangeCipherSpec { sender, .. } => (*sender, "ChangeCipherSpec"),
-            Ev::Finished { sender, .. } => (*sender, "Finished"),
-            Ev::NewSessionTicket { .. } => (Side::Server, "NewSessionTicket"),
-            Ev::KeyUpdate { sender, .. } => (*sender, "KeyUpdate"),
-            Ev::Alert { sender, .. } => (*sender, "Alert"),
-            _ => return None,
-        })
-    }
 }
 
 /// An observer that keeps every event, from any number of connections, in arrival order.
@@ -347,6 +326,7 @@ impl Observer for Recorder {
         let rec = Rec {
             side,
             kind: event.kind(),
+            wire: event.wire_message(),
             ev: Ev::from_event(event),
         };
         if let Ok(mut e) = self.events.lock() {
@@ -448,7 +428,7 @@ pub fn steps(recs: &[&Rec]) -> Vec<Option<usize>> {
     let mut n = 0;
     recs.iter()
         .map(|r| {
-            r.ev.message().map(|_| {
+            r.wire.map(|_| {
                 n += 1;
                 n
             })
@@ -464,7 +444,7 @@ pub fn encrypted(recs: &[&Rec]) -> Vec<bool> {
     let mut after_ccs = [false, false];
     recs.iter()
         .map(|r| {
-            let Some((sender, _)) = r.ev.message() else {
+            let Some((sender, _)) = r.wire else {
                 return false;
             };
             let idx = usize::from(sender == Side::Server);
@@ -503,6 +483,7 @@ mod tests {
             Rec {
                 side: Side::Client,
                 kind: "server_hello",
+                wire: Some((Side::Server, "ServerHello")),
                 ev: Ev::ServerHello {
                     random: "00".into(),
                     version: "TLS 1.3".into(),
@@ -513,6 +494,7 @@ mod tests {
             Rec {
                 side: Side::Client,
                 kind: "finished",
+                wire: Some((Side::Server, "Finished")),
                 ev: Ev::Finished {
                     sender: Side::Server,
                     verify_data: "ab".into(),

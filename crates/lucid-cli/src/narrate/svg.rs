@@ -20,7 +20,7 @@ pub fn render_svg(recs: &[&Rec], title: &str) -> String {
     let enc = encrypted(recs);
     let mut rows = Vec::new();
     for ((r, n), e) in recs.iter().zip(numbers).zip(enc) {
-        if let (Some(n), Some((sender, name))) = (n, r.ev.message()) {
+        if let (Some(n), Some((sender, name))) = (n, r.wire) {
             rows.push((n, sender, name, e));
         }
     }
